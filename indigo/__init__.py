@@ -1,0 +1,1 @@
+"""The Indigo service: settings, the ASGI app factory and the `indigo` command."""

@@ -1,0 +1,3 @@
+from indigo.cli import main
+
+raise SystemExit(main())

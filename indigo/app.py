@@ -1,0 +1,128 @@
+"""The one factory that builds the ASGI app from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import cast
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
+
+from indigo.settings import Settings, describe
+from models import Database
+from realtime.hub import Hub
+from resolvers.auth import authenticate
+from resolvers.platform import Platform
+from schema import build_schema
+from schema.context import Context, bearer_token
+
+READY_TIMEOUT_SECONDS = 2.0
+NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
+
+
+class IndigoGraphQL(GraphQL[Context, None]):
+    def __init__(self, platform: Platform, settings: Settings) -> None:
+        super().__init__(
+            build_schema(
+                production=settings.production, introspection=settings.introspection_enabled
+            ),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=5),
+        )
+        self.platform = platform
+
+    async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
+        context = Context(request=request, response=None, platform=self.platform)
+        if isinstance(request, Request):
+            context.token = bearer_token(request.headers.get("authorization"))
+            if context.token:
+                context.viewer = await authenticate(self.platform, context.token)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Sign the connection in from `{"authorization": "Bearer <token>"}`, if given.
+
+        A token that signs no one in is refused (close 4403) rather than silently demoted to
+        an anonymous connection, so a client learns at once that it must sign in again.
+        """
+        params = context.connection_params or {}
+        authorization = params.get("authorization", params.get("Authorization"))
+        if authorization is None:
+            return NO_ACK_PAYLOAD
+        token = bearer_token(authorization) if isinstance(authorization, str) else None
+        member = await authenticate(self.platform, token) if token else None
+        if member is None:
+            raise ConnectionRejectionError()
+        context.token, context.viewer = token, member
+        return NO_ACK_PAYLOAD
+
+
+def create_app(settings: Settings) -> Starlette:
+    database = Database(settings.database_url)
+    hub = Hub(settings.broadcast_url)
+    platform = Platform(db=database, economy=settings.economy, hub=hub)
+    graphql = IndigoGraphQL(platform, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.connect()
+        try:
+            yield
+        finally:
+            await hub.disconnect()
+            await database.dispose()
+
+    async def health(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def ready(request: Request) -> JSONResponse:
+        try:
+            await asyncio.wait_for(database.ping(), READY_TIMEOUT_SECONDS)
+            database_state = "ok"
+        except Exception:  # any failure to answer means "not ready", which is the report
+            database_state = "unreachable"
+        broadcast_state = "ok" if hub.healthy else "unreachable"
+        ok = database_state == broadcast_state == "ok"
+        return JSONResponse(
+            {"ready": ok, "database": database_state, "broadcast": broadcast_state},
+            status_code=200 if ok else 503,
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/ready", ready),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    return app
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a wrong one stops the process with one line."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(f"indigo: {describe(error)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def app_from_environment() -> Starlette:
+    """For `uvicorn --factory` and for each worker process."""
+    return create_app(load_settings())

@@ -1,0 +1,71 @@
+"""The `indigo` command: serve, migrate, schema, audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from indigo import migrations
+from indigo.app import load_settings
+from indigo.settings import Settings
+from models import Database
+from resolvers.audit import audit
+from schema import build_schema
+
+
+def serve(settings: Settings) -> int:
+    uvicorn.run(
+        "indigo.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def migrate(settings: Settings) -> int:
+    migrations.upgrade(settings.database_url)
+    return 0
+
+
+def print_schema(settings: Settings) -> int:
+    print(build_schema().as_str())
+    return 0
+
+
+def audit_ledger(settings: Settings) -> int:
+    async def run() -> list[str]:
+        database = Database(settings.database_url)
+        try:
+            async with database.read() as session:
+                return await audit(session)
+        finally:
+            await database.dispose()
+
+    violations = asyncio.run(run())
+    for violation in violations:
+        print(violation)
+    print(f"ledger audit: {len(violations)} violation(s)")
+    return 1 if violations else 0
+
+
+COMMANDS = {
+    "serve": (serve, "serve the API (INDIGO_HOST, INDIGO_PORT, INDIGO_WORKERS)"),
+    "migrate": (migrate, "bring the database to the newest schema"),
+    "schema": (print_schema, "print the GraphQL SDL"),
+    "audit": (audit_ledger, "check the ledger's invariants; exit 1 on a violation"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="indigo", description="The Indigo API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text)
+    arguments = parser.parse_args(argv)
+    settings = load_settings()
+    return COMMANDS[arguments.command][0](settings)

@@ -1,0 +1,94 @@
+"""Every `INDIGO_*` setting, read once from the environment (or `.env`) into one object."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resolvers.economy import Economy
+
+NonNegative = Annotated[int, Field(ge=0)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INDIGO_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./indigo.db"
+    broadcast_url: str = "memory://"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+
+    welcome_digos: NonNegative = 20
+    max_price: NonNegative = 100
+    goodvibe_value: Annotated[int, Field(ge=1)] = 1
+    max_discount_percent: Annotated[int, Field(ge=0, le=100)] = 50
+    max_open_appeals: NonNegative = 3
+
+    token_ttl_hours: Annotated[int, Field(ge=1)] = 720
+    login_attempts_per_minute: Annotated[int, Field(ge=1)] = 10
+
+    production: bool = False
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
+
+    @field_validator("broadcast_url")
+    @classmethod
+    def _known_broadcast(cls, url: str) -> str:
+        if url != "memory://" and not url.startswith(("redis://", "rediss://")):
+            raise ValueError("must be memory:// or redis://host:port/db")
+        return url
+
+    @model_validator(mode="after")
+    def _workers_share_state(self) -> Settings:
+        if self.workers > 1 and (self.uses_sqlite or self.broadcast_url == "memory://"):
+            raise ValueError(
+                "INDIGO_WORKERS above 1 needs PostgreSQL (INDIGO_DATABASE_URL) "
+                "and Redis (INDIGO_BROADCAST_URL): workers share no memory"
+            )
+        return self
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.production
+
+    @property
+    def economy(self) -> Economy:
+        return Economy(
+            welcome_digos=self.welcome_digos,
+            max_price=self.max_price,
+            goodvibe_value=self.goodvibe_value,
+            max_discount_percent=self.max_discount_percent,
+            max_open_appeals=self.max_open_appeals,
+            token_ttl_hours=self.token_ttl_hours,
+            login_attempts_per_minute=self.login_attempts_per_minute,
+        )
+
+
+def describe(error: ValidationError) -> str:
+    """One line naming each wrong setting, for start-up to print instead of a traceback."""
+    parts = []
+    for problem in error.errors():
+        name = "INDIGO_" + "_".join(str(p) for p in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {message}" if problem["loc"] else message)
+    return "invalid settings: " + "; ".join(parts)

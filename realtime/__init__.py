@@ -1,0 +1,1 @@
+"""Channels, event encoding, the broadcaster wiring and the fan-out to WebSocket subscribers."""

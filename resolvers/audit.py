@@ -1,0 +1,56 @@
+"""The ledger audit: recompute every balance from the entries and check the invariants."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# Each query returns one row per violation: a description of it.
+_CHECKS: dict[str, str] = {
+    "transfer without exactly two entries that cancel out": """
+        SELECT 'transfer ' || t.id FROM transfer t
+        LEFT JOIN ledger_entry e ON e.transfer_id = t.id
+        GROUP BY t.id, t.amount, t.debit_account_id, t.credit_account_id
+        HAVING COUNT(e.id) <> 2
+            OR SUM(e.amount) <> 0
+            OR SUM(CASE WHEN e.account_id = t.debit_account_id THEN e.amount END) <> -t.amount
+            OR SUM(CASE WHEN e.account_id = t.credit_account_id THEN e.amount END) <> t.amount
+    """,
+    "entry of an account of another asset than its transfer": """
+        SELECT 'entry ' || e.id FROM ledger_entry e
+        JOIN transfer t ON t.id = e.transfer_id
+        JOIN account a ON a.id = e.account_id
+        WHERE a.asset <> t.asset
+    """,
+    "asset whose accounts do not sum to zero": """
+        SELECT asset || ' sums to ' || SUM(balance) FROM account
+        GROUP BY asset HAVING SUM(balance) <> 0
+    """,
+    "balance that differs from the sum of its entries": """
+        SELECT 'account ' || a.id || ': balance ' || a.balance
+            || ', entries ' || COALESCE(SUM(e.amount), 0)
+        FROM account a LEFT JOIN ledger_entry e ON e.account_id = a.id
+        GROUP BY a.id, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0)
+    """,
+    "entry whose balanceAfter is not the running sum": """
+        SELECT 'entry ' || id FROM (
+            SELECT id, balance_after,
+                SUM(amount) OVER (PARTITION BY account_id ORDER BY id) AS running
+            FROM ledger_entry
+        ) entries WHERE balance_after <> running
+    """,
+    "member account below zero or holding more than its balance": """
+        SELECT 'account ' || id || ': balance ' || balance || ', held ' || held
+        FROM account
+        WHERE held < 0 OR (member_id IS NOT NULL AND (balance < 0 OR held > balance))
+    """,
+}
+
+
+async def audit(session: AsyncSession) -> list[str]:
+    """Every violation found, as `check: detail` lines; an empty list means a whole ledger."""
+    violations: list[str] = []
+    for check, query in _CHECKS.items():
+        rows = (await session.execute(text(query))).scalars().all()
+        violations.extend(f"{check}: {row}" for row in rows)
+    return violations

@@ -1,0 +1,200 @@
+"""The only code that moves digos and goodvibes.
+
+Every movement is a transfer with one debit and one credit entry. Each balance change is one
+conditional UPDATE, so a member account can never go below zero (or below what it holds)
+whatever runs at the same moment; the database CHECK constraints are the backstop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from models import Account, Asset, LedgerEntry, Transfer, TransferKind
+from resolvers.errors import DomainError, ErrorCode
+
+_SHORT = {
+    Asset.DIGO: (ErrorCode.INSUFFICIENT_DIGOS, "not enough available digos"),
+    Asset.GOODVIBE: (ErrorCode.INSUFFICIENT_GOODVIBES, "not enough available goodvibes"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    digos: int
+    held_digos: int
+    goodvibes: int
+    held_goodvibes: int
+
+    @property
+    def available_digos(self) -> int:
+        return self.digos - self.held_digos
+
+    @property
+    def available_goodvibes(self) -> int:
+        return self.goodvibes - self.held_goodvibes
+
+
+def dialect(session: AsyncSession) -> str:
+    """The database's dialect name: a few statements differ between SQLite and PostgreSQL."""
+    assert session.bind is not None
+    return session.bind.dialect.name
+
+
+def short_of(asset: Asset, field: str | None = None) -> DomainError:
+    code, message = _SHORT[asset]
+    return DomainError.of(code, message, field)
+
+
+async def open_accounts(session: AsyncSession, member_id: int) -> None:
+    session.add_all(Account(member_id=member_id, asset=asset) for asset in Asset)
+    await session.flush()
+
+
+async def account_id(session: AsyncSession, member_id: int | None, asset: Asset) -> int:
+    """The member's account of that asset; member_id None is the commons."""
+    owner = col(Account.member_id)
+    found = await session.scalar(
+        select(col(Account.id)).where(
+            owner.is_(None) if member_id is None else owner == member_id,
+            col(Account.asset) == asset,
+        )
+    )
+    if found is None:
+        raise LookupError(f"no {asset} account for member {member_id}")
+    return found
+
+
+async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> None:
+    """Lock the accounts a unit of work will touch, always in id order, so two units of work
+    touching the same accounts queue instead of deadlocking. SQLite needs none: BEGIN
+    IMMEDIATE has already given this transaction the whole database."""
+    if dialect(session) == "sqlite":
+        return
+    await session.execute(
+        select(col(Account.id))
+        .where(col(Account.id).in_(sorted(set(account_ids))))
+        .order_by(col(Account.id))
+        .with_for_update()
+    )
+
+
+async def hold(session: AsyncSession, account: int, asset: Asset, amount: int) -> None:
+    """Promise part of the available balance to an exchange."""
+    if amount == 0:
+        return
+    balance, held = col(Account.balance), col(Account.held)
+    placed = await session.scalar(
+        update(Account)
+        .where(col(Account.id) == account, balance - held >= amount)
+        .values(held=held + amount)
+        .returning(col(Account.id))
+    )
+    if placed is None:
+        raise short_of(asset)
+
+
+async def release(session: AsyncSession, account: int, amount: int) -> None:
+    """Give back a hold that will not be paid."""
+    if amount == 0:
+        return
+    held = col(Account.held)
+    released = await session.scalar(
+        update(Account)
+        .where(col(Account.id) == account, held >= amount)
+        .values(held=held - amount)
+        .returning(col(Account.id))
+    )
+    if released is None:
+        raise RuntimeError(f"account {account} holds less than the {amount} to release")
+
+
+async def transfer(
+    session: AsyncSession,
+    *,
+    asset: Asset,
+    debit: int,
+    credit: int,
+    amount: int,
+    kind: TransferKind,
+    exchange_id: int | None = None,
+    from_held: bool = False,
+) -> Transfer | None:
+    """Move `amount` from one account to another, with its two ledger entries.
+
+    With `from_held`, the amount is paid out of what the debit account holds. A member
+    account that cannot cover it refuses with INSUFFICIENT_*. Nothing moves for 0.
+    """
+    if amount == 0:
+        return None
+    if amount < 0:
+        raise ValueError("a transfer moves a positive amount")
+    balance, held = col(Account.balance), col(Account.held)
+    covered = held >= amount if from_held else balance - held >= amount
+    debited = (
+        update(Account)
+        .where(col(Account.id) == debit, col(Account.member_id).is_(None) | covered)
+        .values(balance=balance - amount, held=held - amount if from_held else held)
+        .returning(balance)
+    )
+    credited = (
+        update(Account)
+        .where(col(Account.id) == credit)
+        .values(balance=balance + amount)
+        .returning(balance)
+    )
+    # Rows are updated in id order, as lock_accounts would, so that two transfers between
+    # the same accounts in opposite directions queue instead of deadlocking.
+    if debit < credit:
+        debit_after = await session.scalar(debited)
+        credit_after = await session.scalar(credited)
+    else:
+        credit_after = await session.scalar(credited)
+        debit_after = await session.scalar(debited)
+    if debit_after is None:
+        raise short_of(asset)
+    if credit_after is None:
+        raise LookupError(f"no account {credit}")
+
+    moved = Transfer(
+        asset=asset,
+        amount=amount,
+        kind=kind,
+        debit_account_id=debit,
+        credit_account_id=credit,
+        exchange_id=exchange_id,
+    )
+    session.add(moved)
+    await session.flush()
+    assert moved.id is not None
+    session.add_all(
+        LedgerEntry(
+            transfer_id=moved.id,
+            account_id=account,
+            amount=signed,
+            balance_after=after,
+            created_at=moved.created_at,
+        )
+        for account, signed, after in [
+            (debit, -amount, debit_after),
+            (credit, amount, credit_after),
+        ]
+    )
+    await session.flush()
+    return moved
+
+
+async def wallet(session: AsyncSession, member_id: int) -> Wallet:
+    rows = await session.execute(
+        select(col(Account.asset), col(Account.balance), col(Account.held)).where(
+            col(Account.member_id) == member_id
+        )
+    )
+    by_asset = {asset: (balance, held) for asset, balance, held in rows.all()}
+    digos, held_digos = by_asset.get(Asset.DIGO, (0, 0))
+    goodvibes, held_goodvibes = by_asset.get(Asset.GOODVIBE, (0, 0))
+    return Wallet(digos, held_digos, goodvibes, held_goodvibes)

@@ -1,0 +1,148 @@
+"""Members: registration with its welcome grant, profiles, and looking members up."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from models import Asset, Member, TransferKind
+from resolvers import ledger
+from resolvers.auth import SignIn, issue_token
+from resolvers.errors import DomainError, ErrorCode
+from resolvers.geo import GeoPoint
+from resolvers.passwords import hash_password
+from resolvers.platform import Platform
+from resolvers.validation import Checks
+
+MAX_SKILLS = 20
+
+
+class Keep(enum.Enum):
+    """Marks a profile field the update leaves as it is."""
+
+    KEEP = enum.auto()
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    display_name: str | Keep | None = KEEP
+    bio: str | Keep | None = KEEP
+    skills: list[str] | Keep | None = KEEP
+    location: GeoPoint | Keep | None = KEEP
+
+
+def location_of(member: Member) -> GeoPoint | None:
+    if member.latitude is None or member.longitude is None:
+        return None
+    return GeoPoint(member.latitude, member.longitude)
+
+
+def check_password(checks: Checks, password: str) -> None:
+    if not 10 <= len(password) <= 128:
+        checks.refuse("password", "must be 10 to 128 characters")
+
+
+async def register(
+    platform: Platform,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    location: GeoPoint | None = None,
+) -> SignIn:
+    checks = Checks()
+    email = checks.email("email", email)
+    check_password(checks, password)
+    display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
+    if location is not None:
+        checks.point("location", location)
+    checks.done()
+
+    async with platform.db.read() as session:
+        if (
+            await session.scalar(select(col(Member.id)).where(col(Member.email) == email))
+            is not None
+        ):
+            raise _email_taken()
+    password_hash = await hash_password(password)
+
+    async with platform.unit_of_work() as work:
+        member = Member(
+            email=email,
+            password_hash=password_hash,
+            display_name=display_name,
+            latitude=location.latitude if location else None,
+            longitude=location.longitude if location else None,
+        )
+        work.session.add(member)
+        try:
+            await work.session.flush()
+        except IntegrityError as error:  # registered by someone else since the check above
+            raise _email_taken() from error
+        assert member.id is not None
+        await ledger.open_accounts(work.session, member.id)
+        await ledger.transfer(
+            work.session,
+            asset=Asset.DIGO,
+            debit=await ledger.account_id(work.session, None, Asset.DIGO),
+            credit=await ledger.account_id(work.session, member.id, Asset.DIGO),
+            amount=platform.economy.welcome_digos,
+            kind=TransferKind.WELCOME_GRANT,
+        )
+        token = await issue_token(work.session, member.id, platform.economy.token_ttl_hours)
+    return SignIn(token=token, member=member)
+
+
+def _email_taken() -> DomainError:
+    return DomainError.of(ErrorCode.EMAIL_TAKEN, "this email already has an account", "email")
+
+
+async def update_profile(platform: Platform, member_id: int, changes: ProfileChanges) -> Member:
+    checks = Checks()
+    display_name = changes.display_name
+    if display_name is None:
+        checks.refuse("displayName", "must not be empty")
+    elif display_name is not KEEP:
+        display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
+    bio = changes.bio
+    if isinstance(bio, str):
+        bio = checks.text("bio", bio, max_length=1000)
+    skills = changes.skills
+    if isinstance(skills, list):
+        if len(skills) > MAX_SKILLS:
+            checks.refuse("skills", f"at most {MAX_SKILLS} skills")
+        skills = [checks.text("skills", s, min_length=1, max_length=40) for s in skills]
+    if isinstance(changes.location, GeoPoint):
+        checks.point("location", changes.location)
+    checks.done()
+
+    async with platform.unit_of_work() as work:
+        member = await work.session.get(Member, member_id)
+        if member is None:
+            raise DomainError.of(ErrorCode.NOT_FOUND, "this member no longer exists")
+        if isinstance(display_name, str):
+            member.display_name = display_name
+        if bio is not KEEP:
+            member.bio = bio or ""
+        if skills is not KEEP:
+            member.skills = list(dict.fromkeys(skills or []))
+        if changes.location is not KEEP:
+            member.latitude = changes.location.latitude if changes.location else None
+            member.longitude = changes.location.longitude if changes.location else None
+        await work.session.flush()
+    return member
+
+
+async def get_members(platform: Platform, member_ids: list[int]) -> list[Member | None]:
+    """The members with these ids, in the same order (None where there is none)."""
+    async with platform.db.read() as session:
+        found = select(Member).where(col(Member.id).in_(member_ids))
+        rows = (await session.scalars(found)).all()
+    by_id = {m.id: m for m in rows}
+    return [by_id.get(i) for i in member_ids]

@@ -1,0 +1,39 @@
+"""What every business rule runs against: the database, the economy and the event hub."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Database
+from realtime.hub import Hub
+from resolvers.economy import Economy
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction, and the events to publish once (and only if) it commits."""
+
+    session: AsyncSession
+    pending: list[tuple[str, str]] = field(default_factory=list)
+
+    def publish_after_commit(self, channel: str, message: str) -> None:
+        self.pending.append((channel, message))
+
+
+@dataclass(frozen=True)
+class Platform:
+    db: Database
+    economy: Economy
+    hub: Hub
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        async with self.db.write() as session:
+            work = UnitOfWork(session)
+            yield work
+        for channel, message in work.pending:
+            await self.hub.publish(channel, message)

@@ -1,0 +1,53 @@
+"""Fixed-window rate limits counted in the database, so every process shares them."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import RateLimitCounter
+from resolvers.errors import DomainError, ErrorCode, Problem
+from resolvers.ledger import dialect
+
+
+async def count_hit(
+    session: AsyncSession, key: str, *, limit: int, window_seconds: int = 60
+) -> int | None:
+    """Count one hit on `key`. Past `limit` in the current window, the seconds to wait.
+
+    The caller commits the count before refusing, so refused attempts count too.
+    """
+    now = time.time()
+    window = int(now // window_seconds)
+    insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+    statement = insert(RateLimitCounter).values(key=key, window=window, hits=1)
+    hits = await session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=["key", "window"],
+            set_={"hits": col(RateLimitCounter.hits) + 1},
+        ).returning(col(RateLimitCounter.hits))
+    )
+    await session.execute(
+        delete(RateLimitCounter).where(
+            col(RateLimitCounter.key) == key,
+            col(RateLimitCounter.window) < window,
+        )
+    )
+    if hits is None or hits <= limit:
+        return None
+    return max(1, int((window + 1) * window_seconds - now))
+
+
+def rate_limited(retry_after_seconds: int) -> DomainError:
+    return DomainError(
+        Problem(
+            ErrorCode.RATE_LIMITED,
+            f"too many attempts: try again in {retry_after_seconds} s",
+            retry_after_seconds=retry_after_seconds,
+        )
+    )

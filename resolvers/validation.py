@@ -1,0 +1,60 @@
+"""Checks of raw input that collect every problem before refusing, so a form shows them all."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from resolvers.errors import DomainError, ErrorCode, Problem
+from resolvers.geo import GeoPoint
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def refuse(self, field: str, message: str) -> None:
+        self.problems.append(Problem(ErrorCode.VALIDATION, message, field))
+
+    def text(self, field: str, value: str, *, min_length: int = 0, max_length: int) -> str:
+        """The value with surrounding white space removed, if its length is allowed."""
+        cleaned = value.strip()
+        if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in cleaned):
+            self.refuse(field, "must not contain control characters")
+        elif len(cleaned) < min_length:
+            self.refuse(
+                field,
+                "must not be empty" if min_length == 1 else f"needs {min_length}+ characters",
+            )
+        elif len(cleaned) > max_length:
+            self.refuse(field, f"must be at most {max_length} characters")
+        return cleaned
+
+    def email(self, field: str, value: str) -> str:
+        normalised = normalise_email(value)
+        if len(normalised) > 254 or not _EMAIL.match(normalised):
+            self.refuse(field, "is not an email address")
+        return normalised
+
+    def point(self, field: str, point: GeoPoint) -> GeoPoint:
+        if not (math.isfinite(point.latitude) and -90 <= point.latitude <= 90):
+            self.refuse(f"{field}.latitude", "must be between -90 and 90")
+        if not (math.isfinite(point.longitude) and -180 <= point.longitude <= 180):
+            self.refuse(f"{field}.longitude", "must be between -180 and 180")
+        return point
+
+    def whole_number(self, field: str, value: int, *, minimum: int, maximum: int) -> int:
+        if not minimum <= value <= maximum:
+            self.refuse(field, f"must be a whole number from {minimum} to {maximum}")
+        return value
+
+    def done(self) -> None:
+        if self.problems:
+            raise DomainError(*self.problems)
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()

@@ -1,0 +1,48 @@
+"""What every resolver of a request (or of a WebSocket connection) can reach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from models import Member
+from resolvers.platform import Platform
+from schema.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    platform: Platform
+    token: str | None = None
+    viewer: Member | None = None
+    connection_params: dict[str, Any] | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.platform)
+
+    @property
+    def viewer_id(self) -> int | None:
+        return self.viewer.id if self.viewer else None
+
+    @property
+    def client_address(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+
+Info: TypeAlias = strawberry.Info[Context, None]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value, if that is what it is."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None

@@ -1,0 +1,67 @@
+"""Domain errors as GraphQL sees them: `userErrors` in mutations, coded errors in queries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Protocol, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.errors import DomainError, ErrorCode
+
+strawberry.enum(ErrorCode, name="UserErrorCode")
+
+
+@strawberry.type(description="Why a mutation was refused. Nothing changed.")
+class UserError:
+    code: ErrorCode
+    field: str | None = strawberry.field(
+        description="The input field at fault, as a path such as `location.latitude`."
+    )
+    message: str
+    retry_after_seconds: int | None = strawberry.field(
+        default=None, description="With RATE_LIMITED: how long to wait before trying again."
+    )
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    return [
+        UserError(
+            code=p.code,
+            field=p.field,
+            message=p.message,
+            retry_after_seconds=p.retry_after_seconds,
+        )
+        for p in error.problems
+    ]
+
+
+class Payload(Protocol):
+    def __init__(self, *, user_errors: list[UserError]) -> None: ...
+
+
+P = TypeVar("P", bound=Payload)
+
+
+async def payload_or_user_errors(payload: type[P], outcome: Awaitable[P]) -> P:
+    """The mutation's payload, or the same payload type carrying only its userErrors."""
+    try:
+        return await outcome
+    except DomainError as error:
+        return payload(user_errors=user_errors(error))
+
+
+def unauthenticated(message: str = "sign in first") -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+def forbidden(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
+def bad_user_input(error: DomainError) -> GraphQLError:
+    """A refused query argument, with the same field path a mutation's userError would give."""
+    problem = error.problems[0]
+    message = f"{problem.field}: {problem.message}" if problem.field else problem.message
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": problem.field})

@@ -1,0 +1,29 @@
+"""Points on the map, as clients send and read them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.geo import GeoPoint as Point
+
+
+@strawberry.input(description="A point in decimal degrees (WGS 84).")
+class GeoPointInput:
+    latitude: float = strawberry.field(description="-90 to 90")
+    longitude: float = strawberry.field(description="-180 to 180")
+
+    def to_point(self) -> Point:
+        return Point(self.latitude, self.longitude)
+
+
+@strawberry.type(description="A point; rounded to about 1 km unless it is your own.")
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+    @classmethod
+    def shown(cls, point: Point | None, *, exact: bool) -> GeoPoint | None:
+        if point is None:
+            return None
+        shown = point if exact else point.rounded()
+        return cls(latitude=shown.latitude, longitude=shown.longitude)

@@ -1,0 +1,40 @@
+"""Who may see what: signed-in members, and fields their owner alone may read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from models import Member
+from schema.context import Info
+from schema.errors import forbidden, unauthenticated
+
+
+class IsAuthenticated(BasePermission):
+    message = "sign in first: send Authorization: Bearer <token>"
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.viewer is not None
+
+
+def signed_in(info: Info) -> Member:
+    """The signed-in member, for resolvers already guarded by IsAuthenticated."""
+    if info.context.viewer is None:
+        raise unauthenticated()
+    return info.context.viewer
+
+
+def require_owner(info: Info, owner_id: int | None, what: str) -> None:
+    """Only the owner reads `what`: anyone else gets UNAUTHENTICATED or FORBIDDEN."""
+    if info.context.viewer is None:
+        raise unauthenticated(f"sign in first: {what} is private")
+    if info.context.viewer_id != owner_id:
+        raise forbidden(f"{what} is visible to its owner alone")
+
+
+def signed_in_id(info: Info) -> int:
+    member_id = signed_in(info).id
+    assert member_id is not None
+    return member_id

@@ -1,0 +1,106 @@
+"""Real components for every test: a migrated SQLite file or PostgreSQL database of its own,
+the ASGI app with its lifespan, and the ledger audit checked when each test ends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+
+from indigo import migrations
+from indigo.app import create_app
+from indigo.settings import Settings
+from models import Database
+from resolvers.audit import audit
+from tests.api import Api
+from tests.postgres import admin, create_database, drop_database
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def required_env(name: str) -> str:
+    """A service URL from the environment; without it a test skips, except in CI: it fails."""
+    value = os.environ.get(name)
+    if not value:
+        if IN_CI:
+            pytest.fail(f"{name} is not set: CI must run this test")
+        pytest.skip(f"{name} is not set")
+    return value
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "indigo.db"
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    server = required_env("INDIGO_TEST_DATABASE_URL")
+    name = f"indigo_template_{uuid.uuid4().hex[:12]}"
+    with admin(server) as connection:
+        create_database(connection, name)
+    try:
+        migrations.upgrade(make_url(server).set(database=name).render_as_string(False))
+        yield name
+    finally:
+        with admin(server) as connection:
+            drop_database(connection, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated database of this test's own, on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "indigo.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    server = os.environ["INDIGO_TEST_DATABASE_URL"]
+    name = f"indigo_test_{uuid.uuid4().hex[:12]}"
+    with admin(server) as connection:
+        create_database(connection, name, template=template)
+    try:
+        yield make_url(server).set(database=name).render_as_string(False)
+    finally:
+        with admin(server) as connection:
+            drop_database(connection, name)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The test's database; when the test ends, the ledger audit must find nothing."""
+    db = Database(database_url)
+    yield db
+    async with db.read() as session:
+        violations = await audit(session)
+    await db.dispose()
+    assert violations == [], violations
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, broadcast_url="memory://", _env_file=None)
+
+
+@pytest.fixture
+async def app(settings: Settings, database: Database) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def api(app: Starlette) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
+        yield Api(http)
