@@ -5,6 +5,7 @@ Importing this package registers every table on `SQLModel.metadata`.
 
 from models.database import Database
 from models.ledger import Account, Asset, LedgerEntry, Transfer, TransferKind
+from models.listings import Listing, ListingKind, ListingStatus, ListingType
 from models.members import AuthToken, Member
 from models.rate_limits import RateLimitCounter
 
@@ -14,6 +15,10 @@ __all__ = [
     "AuthToken",
     "Database",
     "LedgerEntry",
+    "Listing",
+    "ListingKind",
+    "ListingStatus",
+    "ListingType",
     "Member",
     "RateLimitCounter",
     "Transfer",

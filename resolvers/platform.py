@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Database
+from realtime.events import Event, routes
 from realtime.hub import Hub
 from resolvers.economy import Economy
 
@@ -18,10 +19,10 @@ class UnitOfWork:
     """One transaction, and the events to publish once (and only if) it commits."""
 
     session: AsyncSession
-    pending: list[tuple[str, str]] = field(default_factory=list)
+    pending: list[Event] = field(default_factory=list)
 
-    def publish_after_commit(self, channel: str, message: str) -> None:
-        self.pending.append((channel, message))
+    def publish_after_commit(self, event: Event) -> None:
+        self.pending.append(event)
 
 
 @dataclass(frozen=True)
@@ -35,5 +36,6 @@ class Platform:
         async with self.db.write() as session:
             work = UnitOfWork(session)
             yield work
-        for channel, message in work.pending:
-            await self.hub.publish(channel, message)
+        for event in work.pending:
+            for channel, message in routes(event):
+                await self.hub.publish(channel, message)

@@ -25,7 +25,8 @@ def test_defaults_are_the_embedded_single_process_setup(
     assert settings.broadcast_url == "memory://"
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
     assert settings.economy.welcome_digos == 20
-    assert settings.graphiql_enabled and settings.introspection_enabled
+    assert settings.graphiql_enabled
+    assert settings.introspection_enabled
 
 
 def test_production_turns_graphiql_and_introspection_off_unless_asked() -> None:

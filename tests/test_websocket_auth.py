@@ -10,6 +10,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from indigo.app import create_app
 from indigo.settings import Settings
@@ -32,7 +33,8 @@ async def live_api(base_url: str) -> AsyncIterator[Api]:
 
 async def open_socket(base_url: str, payload: dict[str, Any]) -> ClientConnection:
     socket = await connect(
-        base_url.replace("http", "ws", 1) + "/graphql", subprotocols=["graphql-transport-ws"]
+        base_url.replace("http", "ws", 1) + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
     )
     await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
     return socket

@@ -1,0 +1,46 @@
+"""The events the business rules publish after a commit, and the channels they go to.
+
+A message names what changed, not its content: each subscriber reads the row afresh, so a
+message can never show a member what they may not see, and stays small.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from realtime.channels import cell_channel, member_channel
+
+
+@dataclass(frozen=True, slots=True)
+class AppealCreated:
+    listing_id: int
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeUpdated:
+    exchange_id: int
+    member_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WalletUpdated:
+    member_id: int
+
+
+Event = AppealCreated | ExchangeUpdated | WalletUpdated
+
+
+def routes(event: Event) -> list[tuple[str, str]]:
+    """The (channel, message) pairs that carry an event."""
+    match event:
+        case AppealCreated(listing_id, latitude, longitude):
+            message = json.dumps({"appeal": listing_id})
+            return [(cell_channel(latitude, longitude), message)]
+        case ExchangeUpdated(exchange_id, member_ids):
+            message = json.dumps({"exchange": exchange_id})
+            return [(member_channel(m), message) for m in member_ids]
+        case WalletUpdated(member_id):
+            return [(member_channel(member_id), json.dumps({"wallet": member_id}))]
