@@ -1,0 +1,13 @@
+"""What every cursor connection says about the page it returned (Relay's PageInfo)."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.type(description="Where a page stands in its list.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="Pass it as `after` to read the next page."
+    )
