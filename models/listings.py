@@ -3,10 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.columns import UTCDateTime, utcnow
+
+OPEN_ONLY = text("status = 'OPEN'")
 
 
 class ListingType(StrEnum):
@@ -26,7 +28,30 @@ class ListingStatus(StrEnum):
 
 
 class Listing(SQLModel, table=True):
-    __table_args__ = (CheckConstraint("digos >= 0", name="ck_listing_digos_not_negative"),)
+    """A listing; `lat_band` and `search_text` are derived from it for the nearby search.
+
+    The nearby index holds only open listings and every column the search's first pass
+    reads, so that pass never touches the table itself.
+    """
+
+    __table_args__ = (
+        CheckConstraint("digos >= 0", name="ck_listing_digos_not_negative"),
+        Index(
+            "ix_listing_open_nearby",
+            "lat_band",
+            "longitude",
+            "latitude",
+            "id",
+            sqlite_where=OPEN_ONLY,
+            postgresql_where=OPEN_ONLY,
+        ),
+        Index(
+            "ix_listing_open_appeals",
+            "author_id",
+            sqlite_where=text("status = 'OPEN' AND type = 'APPEAL'"),
+            postgresql_where=text("status = 'OPEN' AND type = 'APPEAL'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="member.id", index=True)
@@ -38,6 +63,8 @@ class Listing(SQLModel, table=True):
     digos: int
     latitude: float
     longitude: float
+    lat_band: int
+    search_text: str = Field(sa_type=Text)
     status: ListingStatus = Field(default=ListingStatus.OPEN, sa_type=String(10))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from models import Member
-from resolvers import members
+from models import Listing, Member
+from resolvers import listings, members
 from resolvers.platform import Platform
 
 
@@ -17,4 +17,7 @@ class Loaders:
     def __init__(self, platform: Platform) -> None:
         self.member: DataLoader[int, Member | None] = DataLoader(
             lambda ids: members.get_members(platform, list(ids))
+        )
+        self.listing: DataLoader[int, Listing | None] = DataLoader(
+            lambda ids: listings.get_listings(platform, list(ids))
         )

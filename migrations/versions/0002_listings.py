@@ -1,4 +1,4 @@
-"""Listings: offers, needs and appeals.
+"""Listings: offers, needs and appeals, indexed for the nearby search.
 
 Revision ID: 0002
 Revises: 0001
@@ -9,6 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+OPEN_ONLY = sa.text("status = 'OPEN'")
+OPEN_APPEALS = sa.text("status = 'OPEN' AND type = 'APPEAL'")
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -29,12 +32,28 @@ def upgrade() -> None:
         sa.Column("digos", sa.Integer(), nullable=False),
         sa.Column("latitude", sa.Float(), nullable=False),
         sa.Column("longitude", sa.Float(), nullable=False),
+        sa.Column("lat_band", sa.Integer(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("digos >= 0", name="ck_listing_digos_not_negative"),
     )
     op.create_index("ix_listing_author_id", "listing", ["author_id"])
+    op.create_index(
+        "ix_listing_open_nearby",
+        "listing",
+        ["lat_band", "longitude", "latitude", "id"],
+        sqlite_where=OPEN_ONLY,
+        postgresql_where=OPEN_ONLY,
+    )
+    op.create_index(
+        "ix_listing_open_appeals",
+        "listing",
+        ["author_id"],
+        sqlite_where=OPEN_APPEALS,
+        postgresql_where=OPEN_APPEALS,
+    )
 
 
 def downgrade() -> None:

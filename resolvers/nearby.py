@@ -1,0 +1,220 @@
+"""The nearby search: open listings within a radius, nearest first, a page at a time.
+
+Listings carry `lat_band`, their latitude cut into 0.01° bands (about 1.1 km), and the
+index (lat_band, longitude, latitude, id) over open listings. A search reads, per band
+crossing the circle's bounding box, only the index entries in its longitude range, so it
+fetches the points of a small box rather than of a city. It starts with a small circle and
+widens it until it holds a page (or reaches the radius), so a page of 20 in a dense city
+reads a few dozen points, not thousands. Distances are exact haversine, computed here in
+Python from the stored points, so both databases order results identically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, literal_column
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
+
+from models import Listing, ListingType
+from resolvers.categories import SLUGS
+from resolvers.geo import GeoPoint
+from resolvers.platform import Platform
+from resolvers.validation import Checks
+
+EARTH_RADIUS_KM = 6371.0088
+BAND_DEGREES = 0.01
+MAX_RADIUS_KM = 1000.0
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+MAX_TEXT = 100
+FIRST_RING_KM = 0.1
+# Widest IN list of bands; a wider box scans the band range instead.
+MAX_LISTED_BANDS = 100
+# Keeps points on the very edge of a circle inside its box despite rounding.
+BOX_MARGIN_DEGREES = 1e-6
+
+
+def lat_band(latitude: float) -> int:
+    # Division by a constant is monotonic in floating point, so a point between two
+    # latitudes always falls between their bands.
+    return math.floor(latitude / BAND_DEGREES)
+
+
+def haversine_km(a: GeoPoint, b: GeoPoint) -> float:
+    lat_a, lat_b = math.radians(a.latitude), math.radians(b.latitude)
+    half_dlat = (lat_b - lat_a) / 2
+    half_dlon = math.radians(b.longitude - a.longitude) / 2
+    h = math.sin(half_dlat) ** 2 + math.cos(lat_a) * math.cos(lat_b) * math.sin(half_dlon) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Every point within a distance of a centre: a latitude range and one or two
+    longitude ranges (two when the circle crosses the antimeridian)."""
+
+    south: float
+    north: float
+    longitudes: tuple[tuple[float, float], ...]
+
+
+def bounding_box(centre: GeoPoint, radius_km: float) -> Box:
+    angle = radius_km / EARTH_RADIUS_KM
+    latitude = math.radians(centre.latitude)
+    south, north = latitude - angle, latitude + angle
+    if south <= -math.pi / 2 or north >= math.pi / 2:
+        # The circle holds a pole: every longitude is within reach.
+        south, north = max(south, -math.pi / 2), min(north, math.pi / 2)
+        spans = [(-math.pi, math.pi)]
+    else:
+        reach = math.asin(math.sin(angle) / math.cos(latitude))
+        west = math.radians(centre.longitude) - reach
+        east = math.radians(centre.longitude) + reach
+        if west < -math.pi:
+            spans = [(west + 2 * math.pi, math.pi), (-math.pi, east)]
+        elif east > math.pi:
+            spans = [(west, math.pi), (-math.pi, east - 2 * math.pi)]
+        else:
+            spans = [(west, east)]
+    m = BOX_MARGIN_DEGREES
+    return Box(
+        south=math.degrees(south) - m,
+        north=math.degrees(north) + m,
+        longitudes=tuple((math.degrees(w) - m, math.degrees(e) + m) for w, e in spans),
+    )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    """Where a listing stands in a search: the keyset of its cursor."""
+
+    distance_km: float
+    listing_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    near: GeoPoint
+    radius_km: float
+    types: Sequence[ListingType] | None = None
+    categories: Sequence[str] | None = None
+    text: str | None = None
+    first: int = DEFAULT_FIRST
+    after: Position | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    position: Position
+    listing: Listing
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    found: list[Found]
+    has_next_page: bool
+
+
+def check_search(search: Search) -> None:
+    checks = Checks()
+    checks.point("near", search.near)
+    if not (math.isfinite(search.radius_km) and 0 < search.radius_km <= MAX_RADIUS_KM):
+        checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
+    checks.whole_number("first", search.first, minimum=1, maximum=MAX_FIRST)
+    if search.text is not None:
+        checks.text("text", search.text, max_length=MAX_TEXT)
+    unknown = sorted(set(search.categories or ()) - SLUGS)
+    if unknown:
+        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+    if search.after is not None and not (
+        math.isfinite(search.after.distance_km) and search.after.distance_km >= 0
+    ):
+        checks.refuse("after", "is not a cursor of this search")
+    checks.done()
+
+
+def searchable(title: str, description: str) -> str:
+    """What `text` is matched against: case folded here, so that both databases agree."""
+    return f"{title}\n{description}".casefold()
+
+
+async def nearby(platform: Platform, search: Search) -> Page:
+    check_search(search)
+    need = search.first + 1
+    start = search.after.distance_km if search.after else 0.0
+    outer = min(search.radius_km, start + FIRST_RING_KM)
+    async with platform.db.read() as session:
+        while True:
+            positions = await _positions_within(session, search, outer)
+            if len(positions) >= need or outer >= search.radius_km:
+                break
+            outer = min(search.radius_km, _wider(start, outer, len(positions), need))
+        shown = positions[: search.first]
+        rows = await session.scalars(
+            select(Listing).where(col(Listing.id).in_([p.listing_id for p in shown]))
+        )
+        by_id = {row.id: row for row in rows}
+    return Page(
+        found=[Found(p, by_id[p.listing_id]) for p in shown],
+        has_next_page=len(positions) > search.first,
+    )
+
+
+def _wider(start: float, outer: float, found: int, need: int) -> float:
+    """The next circle: grown as the density seen so far says a page needs, within reason."""
+    growth = 4.0 if found == 0 else min(4.0, max(1.5, 1.2 * math.sqrt(need / found)))
+    return start + (outer - start) * growth
+
+
+async def _positions_within(
+    session: AsyncSession, search: Search, outer_km: float
+) -> list[Position]:
+    """The positions after the cursor of the matching listings within `outer_km`, in order."""
+    box = bounding_box(search.near, outer_km)
+    positions: list[Position] = []
+    for west, east in box.longitudes:
+        points = await session.execute(_points_in(search, box, west, east))
+        for listing_id, latitude, longitude in points.all():
+            assert listing_id is not None
+            position = Position(
+                haversine_km(search.near, GeoPoint(latitude, longitude)), listing_id
+            )
+            if position.distance_km <= outer_km and (
+                search.after is None or position > search.after
+            ):
+                positions.append(position)
+    positions.sort()
+    return positions
+
+
+def _points_in(
+    search: Search, box: Box, west: float, east: float
+) -> Select[int | None, float, float]:
+    bands = range(lat_band(box.south), lat_band(box.north) + 1)
+    band = col(Listing.lat_band)
+    conditions: list[ColumnElement[bool]] = [
+        # A literal, not a parameter, so that the planner may use the partial index.
+        col(Listing.status) == literal_column("'OPEN'"),
+        band.in_(bands) if len(bands) <= MAX_LISTED_BANDS else band.between(bands[0], bands[-1]),
+        col(Listing.longitude).between(west, east),
+        col(Listing.latitude).between(box.south, box.north),
+    ]
+    if search.types:
+        conditions.append(col(Listing.type).in_(sorted(set(search.types))))
+    if search.categories:
+        conditions.append(col(Listing.category).in_(sorted(set(search.categories))))
+    if search.text and search.text.strip():
+        conditions.append(col(Listing.search_text).like(_pattern(search.text), escape="\\"))
+    return select(col(Listing.id), col(Listing.latitude), col(Listing.longitude)).where(
+        *conditions
+    )
+
+
+def _pattern(text: str) -> str:
+    escaped = text.strip().casefold().replace("\\", "\\\\")
+    return "%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%"

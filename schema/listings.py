@@ -1,0 +1,198 @@
+"""Offers, needs and appeals: the Listing type, the categories, posting and closing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models import Listing as ListingRow
+from models import ListingKind, ListingStatus, ListingType
+from resolvers import listings
+from resolvers.categories import CATEGORIES
+from resolvers.errors import DomainError, invalid
+from schema.context import Info
+from schema.errors import UserError, bad_user_input, payload_or_user_errors
+from schema.geo import GeoPoint, GeoPointInput
+from schema.ids import decode_id, encode_id
+from schema.members import Member
+from schema.permissions import IsAuthenticated, signed_in_id
+
+strawberry.enum(
+    ListingType,
+    description="OFFER: provided at a price; NEED: asked for, "
+    "paid in digos; APPEAL: asked for by a member short of digos, paid in goodvibes "
+    "by the commons.",
+)
+strawberry.enum(ListingKind)
+strawberry.enum(ListingStatus)
+
+LANGUAGES = ("en", "fr")
+
+
+@strawberry.type(description="A kind of thing members trade.")
+class Category:
+    slug: str = strawberry.field(description="Stable: what `category` fields hold.")
+    label: str = strawberry.field(description="In the language of `Accept-Language`.")
+
+
+@strawberry.type
+class Listing:
+    row: strawberry.Private[ListingRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return encode_id("Listing", self.row.id)
+
+    @strawberry.field
+    def type(self) -> ListingType:
+        return ListingType(self.row.type)
+
+    @strawberry.field
+    def kind(self) -> ListingKind:
+        return ListingKind(self.row.kind)
+
+    @strawberry.field(description="A slug from `categories`.")
+    def category(self) -> str:
+        return self.row.category
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(description="The price (OFFER, NEED) or the value of the help (APPEAL).")
+    def digos(self) -> int:
+        return self.row.digos
+
+    @strawberry.field
+    def status(self) -> ListingStatus:
+        return ListingStatus(self.row.status)
+
+    @strawberry.field(description="Exact for its author, rounded to about 1 km for others.")
+    def location(self, info: Info) -> GeoPoint:
+        shown = GeoPoint.shown(
+            listings.location_of(self.row), exact=info.context.viewer_id == self.row.author_id
+        )
+        assert shown is not None
+        return shown
+
+    @strawberry.field
+    async def author(self, info: Info) -> Member:
+        author = await info.context.loaders.member.load(self.row.author_id)
+        if author is None:
+            raise LookupError(f"listing {self.row.id} has no author {self.row.author_id}")
+        return Member(row=author)
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.row.updated_at
+
+
+@strawberry.input
+class CreateListingInput:
+    type: ListingType
+    kind: ListingKind
+    category: str = strawberry.field(description="A slug from `categories`.")
+    title: str = strawberry.field(description="1 to 120 characters.")
+    description: str = strawberry.field(description="At most 4,000 characters.")
+    digos: int = strawberry.field(description="0 (a gift) to INDIGO_MAX_PRICE.")
+    location: GeoPointInput
+
+
+@strawberry.input
+class CloseListingInput:
+    listing_id: strawberry.ID
+
+
+@strawberry.type
+class ListingPayload:
+    listing: Listing | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """The supported language the client prefers most (`Accept-Language`), English if none."""
+    best, best_weight = LANGUAGES[0], 0.0
+    for part in (accept_language or "").split(","):
+        tag, *parameters = part.strip().split(";")
+        language = tag.strip().lower().split("-")[0]
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if language in LANGUAGES and weight > best_weight:
+            best, best_weight = language, weight
+    return best
+
+
+async def load_listing(info: Info, listing_id: strawberry.ID) -> ListingRow:
+    """The listing of an ID argument; BAD_USER_INPUT for a malformed or unknown one."""
+    try:
+        row = await info.context.loaders.listing.load(decode_id("Listing", listing_id))
+    except DomainError as error:
+        raise bad_user_input(error) from None
+    if row is None:
+        raise bad_user_input(invalid("id", "no listing has this id"))
+    return row
+
+
+@strawberry.type
+class ListingQuery:
+    @strawberry.field(description="A listing, open or closed.")
+    async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
+        return Listing(row=await load_listing(info, id))
+
+    @strawberry.field(description="Every category, labelled in the request's language.")
+    def categories(self, info: Info) -> list[Category]:
+        language = preferred_language(info.context.request.headers.get("accept-language"))
+        return [Category(slug=c.slug, label=c.label(language)) for c in CATEGORIES]
+
+
+@strawberry.type
+class ListingMutation:
+    @strawberry.mutation(
+        description="Post an offer, a need, or (short of digos) an appeal.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_listing(self, info: Info, input: CreateListingInput) -> ListingPayload | None:
+        draft = listings.ListingDraft(
+            type=input.type,
+            kind=input.kind,
+            category=input.category,
+            title=input.title,
+            description=input.description,
+            digos=input.digos,
+            location=input.location.to_point(),
+        )
+
+        async def created() -> ListingPayload:
+            row = await listings.create_listing(info.context.platform, signed_in_id(info), draft)
+            return ListingPayload(listing=Listing(row=row))
+
+        return await payload_or_user_errors(ListingPayload, created())
+
+    @strawberry.mutation(
+        description="Close one of your listings: it leaves the search.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def close_listing(self, info: Info, input: CloseListingInput) -> ListingPayload | None:
+        async def closed() -> ListingPayload:
+            listing_id = decode_id("Listing", input.listing_id, "listingId")
+            row = await listings.close_listing(
+                info.context.platform, signed_in_id(info), listing_id
+            )
+            return ListingPayload(listing=Listing(row=row))
+
+        return await payload_or_user_errors(ListingPayload, closed())
