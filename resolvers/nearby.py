@@ -167,7 +167,8 @@ async def nearby(platform: Platform, search: Search) -> Page:
 
 def _wider(start: float, outer: float, found: int, need: int) -> float:
     """The next circle: grown as the density seen so far says a page needs, within reason."""
-    growth = 4.0 if found == 0 else min(4.0, max(1.5, 1.2 * math.sqrt(need / found)))
+    # At least doubling keeps the number of rounds logarithmic in the radius.
+    growth = 8.0 if found == 0 else min(8.0, max(2.0, 1.2 * math.sqrt(need / found)))
     return start + (outer - start) * growth
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
-from models import Database, Listing
+from models import Database, Listing, ListingType
 from realtime.channels import cell_channel
 from schema.ids import encode_id
 from tests.api import Api, SignedIn, error_codes
@@ -110,9 +110,7 @@ async def test_gifts_and_the_highest_price_are_allowed(api: Api) -> None:
     assert prices == [0, 100]
 
 
-async def test_appeal_refused_when_member_has_enough_digos(
-    api: Api, database: Database
-) -> None:
+async def test_appeal_refused_when_member_has_enough_digos(api: Api, database: Database) -> None:
     alice = await api.register()
 
     refused = await create(api, alice, type="APPEAL", digos=20)
@@ -160,17 +158,20 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
 ) -> None:
     alice = await api.register()
     hub = app.state.platform.hub
+    channel = cell_channel(PARIS["latitude"], PARIS["longitude"])
 
-    async with hub.subscribe(cell_channel(PARIS["latitude"], PARIS["longitude"])) as feed:
+    async with hub.listen([channel], on_overflow=lambda: None) as feed:
         await create(api, alice, type="NEED", digos=3)
         posted = await create(api, alice, type="APPEAL", digos=30)
         async with asyncio.timeout(5):
-            event = await anext(aiter(feed))
+            notice = await anext(feed)
 
     async with database.read() as session:
-        appeal_id = await session.scalar(select(Listing.id).where(Listing.type == "APPEAL"))
+        appeal_id = await session.scalar(
+            select(col(Listing.id)).where(col(Listing.type) == ListingType.APPEAL)
+        )
     assert posted["userErrors"] == []
-    assert json.loads(event.message) == {"appeal": appeal_id}
+    assert notice.body == {"appeal": appeal_id}
 
 
 async def test_only_its_author_closes_a_listing(api: Api) -> None:
@@ -210,9 +211,9 @@ async def test_closing_refuses_unknown_and_malformed_ids(api: Api) -> None:
         payload = (
             await api.data("CloseListing", {"input": {"listingId": bad}}, token=alice.token)
         )["closeListing"]
-        assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
-            (code, "listingId")
-        ], bad
+        assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [(code, "listingId")], (
+            bad
+        )
 
 
 async def test_listing_lookup_refuses_unknown_and_malformed_ids(api: Api) -> None:
