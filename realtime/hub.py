@@ -1,18 +1,29 @@
-"""The broadcaster wiring: one object per process that publishes and reports its health."""
+"""The broadcaster wiring: one object per process that publishes, fans out to local
+subscribers, and reports its health."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any
 
 from broadcaster import Broadcast
 
+from realtime.fanout import Fanout, Listener
+from realtime.redis_backend import RedisBackend
+
+log = logging.getLogger("indigo.realtime.hub")
+
+# Events a subscriber may have waiting before it counts as too slow and is dropped.
+SUBSCRIBER_QUEUE_SIZE = 256
+
 
 class Hub:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, queue_size: int = SUBSCRIBER_QUEUE_SIZE) -> None:
         self.url = url
-        self._broadcast = Broadcast(url)
+        self._redis = RedisBackend(url) if url.startswith(("redis://", "rediss://")) else None
+        self._broadcast = Broadcast(url, backend=self._redis)
+        self.fanout = Fanout(self._broadcast, capacity=queue_size)
         self._connected = False
 
     async def connect(self) -> None:
@@ -26,12 +37,23 @@ class Hub:
 
     @property
     def healthy(self) -> bool:
+        if self._redis is not None:
+            return self._connected and self._redis.connected
         return self._connected
 
     async def publish(self, channel: str, message: str) -> None:
-        await self._broadcast.publish(channel=channel, message=message)
+        """Publish, or log why not: a mutation that already committed must not fail here.
+
+        What a subscriber misses this way it recovers by subscribing again with `after`.
+        """
+        try:
+            await self._broadcast.publish(channel=channel, message=message)
+        except Exception as error:  # any failure of the broadcaster: report it, carry on
+            log.warning("publishing to %s failed: %s", channel, error)
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[Any]:
-        async with self._broadcast.subscribe(channel=channel) as subscriber:
-            yield subscriber
+    async def listen(
+        self, channels: Collection[str], on_overflow: Callable[[], None]
+    ) -> AsyncIterator[Listener]:
+        async with self.fanout.listen(channels, on_overflow) as listener:
+            yield listener

@@ -1,0 +1,143 @@
+"""The per-process fan-out: one broadcaster subscription per channel, shared by every local
+subscriber of that channel, each with a bounded queue of its own.
+
+A message is decoded once per process into a `Notice` that all its local subscribers share;
+`Notice.once` lets them share what they load for it too (a row read once, not once each). A
+subscriber whose queue is full has fallen too far behind: it is dropped (told through its
+`on_overflow` callback, and by `TooSlow` when it next reads) while the others keep receiving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from broadcaster import Broadcast
+from broadcaster._base import Subscriber
+
+log = logging.getLogger("indigo.realtime.fanout")
+
+T = TypeVar("T")
+
+
+class TooSlow(Exception):
+    """The subscriber fell more than its queue's capacity behind and was dropped."""
+
+
+@dataclass(eq=False)
+class Notice:
+    """One message as it arrived on a channel, decoded once for the whole process."""
+
+    channel: str
+    body: dict[str, Any]
+    _shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
+
+    async def once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()`'s result, computed by the first subscriber that asks and shared by all."""
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = asyncio.ensure_future(load())
+        return cast(T, await asyncio.shield(shared))
+
+
+class Listener:
+    """One local subscriber over one or more channels."""
+
+    def __init__(self, capacity: int, on_overflow: Callable[[], None]) -> None:
+        self._queue: asyncio.Queue[Notice] = asyncio.Queue(maxsize=capacity)
+        self._on_overflow = on_overflow
+        self.dropped = False
+
+    def offer(self, notice: Notice) -> None:
+        if self.dropped:
+            return
+        try:
+            self._queue.put_nowait(notice)
+        except asyncio.QueueFull:
+            self.dropped = True
+            self._on_overflow()
+
+    def __aiter__(self) -> Listener:
+        return self
+
+    async def __anext__(self) -> Notice:
+        if self.dropped:
+            raise TooSlow()
+        return await self._queue.get()
+
+
+@dataclass(eq=False)
+class _Channel:
+    listeners: set[Listener] = field(default_factory=set)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    pump: asyncio.Task[None] | None = None
+
+
+class Fanout:
+    def __init__(self, broadcast: Broadcast, *, capacity: int) -> None:
+        self._broadcast = broadcast
+        self.capacity = capacity
+        self._channels: dict[str, _Channel] = {}
+
+    @property
+    def channel_count(self) -> int:
+        return len(self._channels)
+
+    @asynccontextmanager
+    async def listen(
+        self, channels: Collection[str], on_overflow: Callable[[], None]
+    ) -> AsyncIterator[Listener]:
+        """A listener on `channels`, subscribed (for whatever the backend confirms) on entry."""
+        listener = Listener(self.capacity, on_overflow)
+        try:
+            joined = [self._join(channel, listener) for channel in channels]
+            await asyncio.gather(*(channel.ready.wait() for channel in joined))
+            yield listener
+        finally:
+            for channel in channels:
+                self._leave(channel, listener)
+
+    def _join(self, name: str, listener: Listener) -> _Channel:
+        channel = self._channels.get(name)
+        if channel is None:
+            channel = self._channels[name] = _Channel()
+            channel.pump = asyncio.create_task(self._pump(name, channel))
+        channel.listeners.add(listener)
+        return channel
+
+    def _leave(self, name: str, listener: Listener) -> None:
+        channel = self._channels.get(name)
+        if channel is None:
+            return
+        channel.listeners.discard(listener)
+        if not channel.listeners:
+            del self._channels[name]
+            if channel.pump is not None:
+                channel.pump.cancel()
+
+    async def _pump(self, name: str, channel: _Channel) -> None:
+        try:
+            async with self._broadcast.subscribe(name) as subscriber:
+                channel.ready.set()
+                await self._deliver(name, channel, subscriber)
+        finally:
+            channel.ready.set()  # never leave a listener waiting on a pump that died
+
+    async def _deliver(self, name: str, channel: _Channel, subscriber: Subscriber) -> None:
+        while True:
+            event = await subscriber.get()
+            try:
+                body = json.loads(event.message)
+            except ValueError:
+                log.warning("undecodable message on %s dropped: %.80r", name, event.message)
+                continue
+            if not isinstance(body, dict):
+                continue
+            notice = Notice(name, body)
+            for listener in list(channel.listeners):
+                listener.offer(notice)
