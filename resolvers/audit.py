@@ -44,6 +44,29 @@ _CHECKS: dict[str, str] = {
         FROM account
         WHERE held < 0 OR (member_id IS NOT NULL AND (balance < 0 OR held > balance))
     """,
+    "account whose held differs from the holds of its exchanges": """
+        SELECT 'account ' || a.id || ': held ' || a.held || ', exchanges hold '
+            || COALESCE(SUM(CASE WHEN a.asset = 'DIGO'
+                THEN x.held_digos ELSE x.held_goodvibes END), 0)
+        FROM account a LEFT JOIN exchange x ON x.beneficiary_id = a.member_id
+        GROUP BY a.id, a.held, a.asset
+        HAVING a.held <> COALESCE(SUM(CASE WHEN a.asset = 'DIGO'
+            THEN x.held_digos ELSE x.held_goodvibes END), 0)
+    """,
+    "closed exchange that still holds": """
+        SELECT 'exchange ' || id FROM exchange
+        WHERE status NOT IN ('REQUESTED', 'ACCEPTED') AND (held_digos <> 0 OR held_goodvibes <> 0)
+    """,
+    "exchange whose provider was not paid exactly its reward on completion": """
+        SELECT 'exchange ' || x.id || ' (' || x.status || ')' FROM exchange x
+        LEFT JOIN transfer t ON t.exchange_id = x.id
+        LEFT JOIN account a ON a.id = t.credit_account_id AND a.member_id = x.provider_id
+            AND a.asset = CASE WHEN x.listing_type = 'APPEAL' THEN 'GOODVIBE' ELSE 'DIGO' END
+        GROUP BY x.id, x.status, x.digos
+        HAVING COALESCE(SUM(CASE WHEN a.id IS NOT NULL THEN t.amount END), 0)
+                <> CASE WHEN x.status = 'COMPLETED' THEN x.digos ELSE 0 END
+            OR (x.status <> 'COMPLETED' AND COUNT(t.id) > 0)
+    """,
 }
 
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from models import Account, Asset, LedgerEntry, Transfer, TransferKind
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.pages import Page
 
 _SHORT = {
     Asset.DIGO: (ErrorCode.INSUFFICIENT_DIGOS, "not enough available digos"),
@@ -69,6 +70,25 @@ async def account_id(session: AsyncSession, member_id: int | None, asset: Asset)
     return found
 
 
+async def account_ids(
+    session: AsyncSession, member_ids: Iterable[int | None]
+) -> dict[tuple[int | None, Asset], int]:
+    """Every account of these members (None: the commons), by (member, asset), in one read."""
+    wanted = set(member_ids)
+    owner = col(Account.member_id)
+    owned = owner.in_([m for m in wanted if m is not None])
+    rows = await session.execute(
+        select(owner, col(Account.asset), col(Account.id)).where(
+            owned | owner.is_(None) if None in wanted else owned
+        )
+    )
+    return {
+        (member, Asset(asset)): account
+        for member, asset, account in rows.all()
+        if account is not None  # a primary key: never NULL once read back
+    }
+
+
 async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> None:
     """Lock the accounts a unit of work will touch, always in id order, so two units of work
     touching the same accounts queue instead of deadlocking. SQLite needs none: BEGIN
@@ -83,8 +103,11 @@ async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> No
     )
 
 
-async def hold(session: AsyncSession, account: int, asset: Asset, amount: int) -> None:
-    """Promise part of the available balance to an exchange."""
+async def hold(
+    session: AsyncSession, account: int, asset: Asset, amount: int, field: str | None = None
+) -> None:
+    """Promise part of the available balance to an exchange; INSUFFICIENT_* on `field` if the
+    available balance cannot cover it."""
     if amount == 0:
         return
     balance, held = col(Account.balance), col(Account.held)
@@ -95,7 +118,7 @@ async def hold(session: AsyncSession, account: int, asset: Asset, amount: int) -
         .returning(col(Account.id))
     )
     if placed is None:
-        raise short_of(asset)
+        raise short_of(asset, field)
 
 
 async def release(session: AsyncSession, account: int, amount: int) -> None:
@@ -198,3 +221,38 @@ async def wallet(session: AsyncSession, member_id: int) -> Wallet:
     digos, held_digos = by_asset.get(Asset.DIGO, (0, 0))
     goodvibes, held_goodvibes = by_asset.get(Asset.GOODVIBE, (0, 0))
     return Wallet(digos, held_digos, goodvibes, held_goodvibes)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A ledger entry as its member sees it: with its asset and why it was made."""
+
+    row: LedgerEntry
+    asset: Asset
+    kind: TransferKind
+    exchange_id: int | None
+
+
+async def entries(
+    session: AsyncSession, member_id: int, *, first: int, before: int | None = None
+) -> Page[Entry]:
+    """The member's entries, newest first; `before` is the id of the last one already seen."""
+    entry = col(LedgerEntry.id)
+    query = (
+        select(LedgerEntry, col(Account.asset), col(Transfer.kind), col(Transfer.exchange_id))
+        .join(Account, col(Account.id) == col(LedgerEntry.account_id))
+        .join(Transfer, col(Transfer.id) == col(LedgerEntry.transfer_id))
+        .where(col(Account.member_id) == member_id)
+        .order_by(entry.desc())
+        .limit(first + 1)
+    )
+    if before is not None:
+        query = query.where(entry < before)
+    rows = (await session.execute(query)).all()
+    return Page.of(
+        [
+            Entry(row, Asset(asset), TransferKind(kind), exchange)
+            for row, asset, kind, exchange in rows
+        ],
+        first,
+    )
