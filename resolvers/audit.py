@@ -53,10 +53,6 @@ _CHECKS: dict[str, str] = {
         HAVING a.held <> COALESCE(SUM(CASE WHEN a.asset = 'DIGO'
             THEN x.held_digos ELSE x.held_goodvibes END), 0)
     """,
-    "closed exchange that still holds": """
-        SELECT 'exchange ' || id FROM exchange
-        WHERE status NOT IN ('REQUESTED', 'ACCEPTED') AND (held_digos <> 0 OR held_goodvibes <> 0)
-    """,
     "exchange whose provider was not paid exactly its reward on completion": """
         SELECT 'exchange ' || x.id || ' (' || x.status || ')' FROM exchange x
         LEFT JOIN transfer t ON t.exchange_id = x.id

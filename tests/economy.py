@@ -46,6 +46,19 @@ async def post_listing(api: Api, author: SignedIn, type_: str, digos: int) -> st
     return listing_id
 
 
+async def members(api: Api, count: int) -> list[SignedIn]:
+    return [await api.register(display_name=f"Member {i}") for i in range(count)]
+
+
+async def earn_goodvibes(api: Api, helper: SignedIn, amount: int = 30) -> None:
+    """`helper` helps a member short of digos on an appeal worth `amount` (more than 20)."""
+    short = await api.register(display_name="Short")
+    appeal = await post_listing(api, short, "APPEAL", amount)
+    exchange = await exchange_of(api, "RequestExchange", helper, listingId=appeal)
+    await exchange_of(api, "AcceptExchange", short, exchangeId=exchange["id"])
+    await exchange_of(api, "CompleteExchange", short, exchangeId=exchange["id"])
+
+
 async def move(api: Api, operation: str, member: SignedIn, **input: Any) -> dict[str, Any]:
     """The payload of one of the five exchange mutations, sent by `member`."""
     data = await api.data(operation, {"input": input}, token=member.token)

@@ -16,27 +16,15 @@ from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
 from tests.economy import (
     books,
+    earn_goodvibes,
     exchange_of,
+    members,
     move,
     post_listing,
     refusal,
     wallet,
     wallet_of,
 )
-
-
-async def members(api: Api, count: int) -> list[SignedIn]:
-    return [await api.register(display_name=f"Member {i}") for i in range(count)]
-
-
-async def earn_goodvibes(api: Api, helper: SignedIn, amount: int = 30) -> None:
-    """`helper` helps a member short of digos on an appeal worth `amount` (more than 20)."""
-    short = await api.register(display_name="Short")
-    appeal = await post_listing(api, short, "APPEAL", amount)
-    exchange = await exchange_of(api, "RequestExchange", helper, listingId=appeal)
-    await exchange_of(api, "AcceptExchange", short, exchangeId=exchange["id"])
-    await exchange_of(api, "CompleteExchange", short, exchangeId=exchange["id"])
-
 
 # -- requestExchange ------------------------------------------------------------------------
 
