@@ -88,6 +88,11 @@ class Fanout:
     def channel_count(self) -> int:
         return len(self._channels)
 
+    def listeners(self, name: str) -> int:
+        """How many local subscribers receive what is published on `name` from now on."""
+        channel = self._channels.get(name)
+        return len(channel.listeners) if channel is not None and channel.ready.is_set() else 0
+
     @asynccontextmanager
     async def listen(
         self, channels: Collection[str], on_overflow: Callable[[], None]

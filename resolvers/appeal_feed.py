@@ -1,0 +1,146 @@
+"""The helpers' live feed: new appeals within a circle, replayed from a cursor, then live.
+
+The cursor is the appeal's id, and appeals commit in id order (resolvers/platform.py). A
+feed resuming `after` a cursor first listens live, holding what arrives in its queue, then
+replays from the database every matching appeal with a greater id, then serves the live
+ones, skipping those the replay already sent (any id it reached): whatever commits while the
+replay runs comes through one way or the other, once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, or_, select
+
+from models import Listing, ListingStatus, ListingType, Member
+from realtime.channels import cells_in_box
+from resolvers import members
+from resolvers.categories import SLUGS
+from resolvers.geo import GeoPoint
+from resolvers.nearby import Box, bounding_box, haversine_km
+from resolvers.platform import Platform
+from resolvers.validation import Checks
+
+# A neighbourhood, not a country: a circle this wide already covers a few hundred cells.
+MAX_RADIUS_KM = 100.0
+REPLAY_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRequest:
+    near: GeoPoint
+    radius_km: float
+    categories: Collection[str] | None = None
+    after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedAppeal:
+    listing: Listing
+    author: Member | None
+    distance_km: float
+
+
+def check_feed(request: FeedRequest) -> None:
+    checks = Checks()
+    checks.point("near", request.near)
+    if not (math.isfinite(request.radius_km) and 0 < request.radius_km <= MAX_RADIUS_KM):
+        checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
+    unknown = sorted(set(request.categories or ()) - SLUGS)
+    if unknown:
+        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+    checks.done()
+
+
+def appeal_feed(
+    platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
+) -> AsyncIterator[FeedAppeal]:
+    """The feed, or a DomainError now (not at the first appeal) if the request is wrong."""
+    check_feed(request)
+    return _feed(platform, request, on_overflow)
+
+
+async def _feed(
+    platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
+) -> AsyncIterator[FeedAppeal]:
+    box = bounding_box(request.near, request.radius_km)
+    async with platform.hub.listen(
+        cells_in_box(box.south, box.north, box.longitudes), on_overflow
+    ) as listener:
+        reached = request.after
+        if request.after is not None:
+            async for appeal, last_id in _replay(platform, request, box, request.after):
+                reached = last_id
+                if appeal is not None:
+                    yield appeal
+        async for notice in listener:
+            appeal_id = notice.body.get("appeal")
+            if not isinstance(appeal_id, int) or (reached is not None and appeal_id <= reached):
+                continue
+            found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
+            if found is not None and (appeal := _matching(request, *found)):
+                yield appeal
+
+
+async def _replay(
+    platform: Platform, request: FeedRequest, box: Box, after: int
+) -> AsyncIterator[tuple[FeedAppeal | None, int]]:
+    """Each open appeal in the box with an id above `after`, in id order, with that id;
+    the appeal is None where it is outside the circle or its categories."""
+    last_id = after
+    while True:
+        async with platform.db.read() as session:
+            page = (
+                await session.scalars(
+                    select(Listing)
+                    .where(
+                        col(Listing.type) == ListingType.APPEAL,
+                        col(Listing.status) == ListingStatus.OPEN,
+                        col(Listing.id) > last_id,
+                        col(Listing.latitude).between(box.south, box.north),
+                        or_(
+                            *(
+                                col(Listing.longitude).between(west, east)
+                                for west, east in box.longitudes
+                            )
+                        ),
+                    )
+                    .order_by(col(Listing.id))
+                    .limit(REPLAY_PAGE)
+                )
+            ).all()
+        authors = await members.get_members(platform, [row.author_id for row in page])
+        for listing, author in zip(page, authors, strict=True):
+            assert listing.id is not None
+            last_id = listing.id
+            yield _matching(request, listing, author), last_id
+        if len(page) < REPLAY_PAGE:
+            return
+
+
+def _loader(
+    platform: Platform, appeal_id: int
+) -> Callable[[], Coroutine[Any, Any, tuple[Listing, Member | None] | None]]:
+    async def load() -> tuple[Listing, Member | None] | None:
+        async with platform.db.read() as session:
+            listing = await session.get(Listing, appeal_id)
+            if listing is None or listing.type != ListingType.APPEAL:
+                return None
+            return listing, await session.get(Member, listing.author_id)
+
+    return load
+
+
+def _matching(request: FeedRequest, listing: Listing, author: Member | None) -> FeedAppeal | None:
+    if listing.status != ListingStatus.OPEN:
+        return None
+    if request.categories and listing.category not in request.categories:
+        return None
+    distance = haversine_km(request.near, GeoPoint(listing.latitude, listing.longitude))
+    if distance > request.radius_km:
+        return None
+    return FeedAppeal(listing, author, distance)

@@ -1,0 +1,131 @@
+"""The Subscription root: the helpers' appeal feed, and each member's exchanges and wallet.
+
+Subscriptions run over the graphql-transport-ws WebSocket; the viewer is whoever signed in
+at connection_init. Each event is read afresh, with DataLoaders made for that event alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Callable
+
+import strawberry
+from starlette.websockets import WebSocket, WebSocketState
+
+from realtime.fanout import TooSlow
+from resolvers import appeal_feed, member_feed
+from resolvers.errors import DomainError
+from schema.context import Info
+from schema.errors import bad_user_input
+from schema.exchanges import Exchange
+from schema.geo import GeoPointInput
+from schema.ids import decode_id, encode_id
+from schema.listings import Listing
+from schema.loaders import Loaders
+from schema.members import Wallet
+from schema.permissions import IsAuthenticated, signed_in_id
+
+log = logging.getLogger("indigo.subscriptions")
+
+CURSOR_KIND = "AppealFeed"
+# A private-use close code (4000-4999) that graphql-ws clients treat as retryable: a client
+# dropped for being too slow should come back with `after` and catch up from the database.
+TOO_SLOW_CODE = 4008
+TOO_SLOW_REASON = "too slow: fell too far behind the feed; reconnect with after"
+
+
+@strawberry.type(description="A new appeal within a helper's circle.")
+class AppealFeedEvent:
+    cursor: str = strawberry.field(
+        description="Pass as `after` to resume the feed after this appeal, missing nothing."
+    )
+    distance_km: float
+    appeal: Listing
+
+
+def _cut_off(info: Info) -> Callable[[], None]:
+    """What to do with a subscriber that fell too far behind: close its socket, and say why."""
+    socket = info.context.request
+    closing: set[asyncio.Task[None]] = set()
+
+    def cut_off() -> None:
+        if isinstance(socket, WebSocket) and socket.application_state is WebSocketState.CONNECTED:
+            log.warning("closing a subscriber that fell too far behind")
+            task = asyncio.create_task(socket.close(TOO_SLOW_CODE, TOO_SLOW_REASON))
+            closing.add(task)
+            task.add_done_callback(closing.discard)
+
+    return cut_off
+
+
+def _fresh_loaders(info: Info) -> Loaders:
+    info.context.loaders = Loaders(info.context.platform)
+    return info.context.loaders
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Each new appeal within `radiusKm` of `near` (at most 100 km), in the given "
+        "categories (all if none). With `after`, first every such appeal created since then."
+    )
+    async def appeal_created(
+        self,
+        info: Info,
+        near: GeoPointInput,
+        radius_km: float,
+        categories: list[str] | None = None,
+        after: str | None = None,
+    ) -> AsyncGenerator[AppealFeedEvent, None]:
+        try:
+            request = appeal_feed.FeedRequest(
+                near=near.to_point(),
+                radius_km=radius_km,
+                categories=categories,
+                after=None if after is None else decode_id(CURSOR_KIND, after, "after"),
+            )
+            feed = appeal_feed.appeal_feed(info.context.platform, request, _cut_off(info))
+        except DomainError as error:
+            raise bad_user_input(error) from None
+        try:
+            async for found in feed:
+                loaders = _fresh_loaders(info)
+                if found.author is not None:
+                    loaders.member.prime(found.listing.author_id, found.author)
+                yield AppealFeedEvent(
+                    cursor=encode_id(CURSOR_KIND, found.listing.id),
+                    distance_km=found.distance_km,
+                    appeal=Listing(row=found.listing),
+                )
+        except TooSlow:
+            return
+
+    @strawberry.subscription(
+        description="Each change of status of the signed-in member's exchanges.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def exchange_updated(self, info: Info) -> AsyncGenerator[Exchange, None]:
+        updates = member_feed.exchange_updates(
+            info.context.platform, signed_in_id(info), _cut_off(info)
+        )
+        try:
+            async for exchange in updates:
+                _fresh_loaders(info)
+                yield Exchange(row=exchange)
+        except TooSlow:
+            return
+
+    @strawberry.subscription(
+        description="The signed-in member's wallet, after every change to it.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def wallet_updated(self, info: Info) -> AsyncGenerator[Wallet, None]:
+        updates = member_feed.wallet_updates(
+            info.context.platform, signed_in_id(info), _cut_off(info)
+        )
+        try:
+            async for wallet in updates:
+                yield Wallet.from_wallet(wallet)
+        except TooSlow:
+            return

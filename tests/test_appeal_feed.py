@@ -1,0 +1,180 @@
+"""The helpers' live appeal feed, over real WebSockets against a real uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from indigo.settings import Settings
+from models import Database
+from tests.live import (
+    LYON,
+    NEAR_PARIS,
+    PARIS,
+    Served,
+    feed_variables,
+    post_appeal,
+    served,
+    subscribed,
+)
+
+
+@pytest.fixture
+async def server(settings: Settings, database: Database) -> AsyncIterator[Served]:
+    async with served(settings) as running:
+        yield running
+
+
+def appeal_ids(events: list[dict[str, Any]]) -> list[str]:
+    return [event["appealCreated"]["appeal"]["id"] for event in events]
+
+
+async def test_a_helper_1_km_away_receives_the_appeal_and_one_400_km_away_does_not(
+    server: Served,
+) -> None:
+    asker, lyonnais = await server.api.register(), await server.api.register()
+    async with (
+        subscribed(server.url, "AppealFeed", feed_variables(NEAR_PARIS, 10)) as near,
+        subscribed(server.url, "AppealFeed", feed_variables(LYON, 10)) as far,
+    ):
+        await server.listening(PARIS)
+        await server.listening(LYON)
+        in_paris = await post_appeal(server.api, asker, location=PARIS)
+        in_lyon = await post_appeal(server.api, lyonnais, location=LYON)
+        heard_near, heard_far = await near.next(), await far.next()
+
+    # Far away, the first appeal heard is Lyon's own, published after the one in Paris.
+    assert appeal_ids([heard_near]) == [in_paris]
+    assert appeal_ids([heard_far]) == [in_lyon]
+    assert heard_near["appealCreated"]["distanceKm"] == pytest.approx(1.0, abs=0.01)
+
+
+async def test_the_feed_shows_the_appeal_as_anyone_may_see_it(server: Served) -> None:
+    asker = await server.api.register(display_name="Sacha")
+    exact = {"latitude": 48.856614, "longitude": 2.352222}
+    async with subscribed(server.url, "AppealFeed", feed_variables(PARIS, 5)) as feed:
+        await server.listening(PARIS)
+        appeal_id = await post_appeal(server.api, asker, location=exact, title="Tax form")
+        event = (await feed.next())["appealCreated"]
+
+    created_at = event["appeal"].pop("createdAt")
+    assert event == {
+        "cursor": event["cursor"],
+        "distanceKm": pytest.approx(0.0003, abs=0.001),
+        "appeal": {
+            "id": appeal_id,
+            "type": "APPEAL",
+            "kind": "SERVICE",
+            "category": "lessons",
+            "title": "Tax form",
+            "description": "",
+            "digos": 30,
+            "location": {"latitude": 48.86, "longitude": 2.35},
+            "author": {"id": asker.id, "displayName": "Sacha"},
+        },
+    }
+    assert created_at.endswith("+00:00")
+
+
+async def test_the_feed_keeps_to_the_categories_asked_for(server: Served) -> None:
+    asker = await server.api.register()
+    variables = feed_variables(PARIS, 10, categories=["gardening", "repairs"])
+    async with subscribed(server.url, "AppealFeed", variables) as feed:
+        await server.listening(PARIS)
+        await post_appeal(server.api, asker, category="lessons")
+        garden = await post_appeal(server.api, asker, category="gardening")
+        repair = await post_appeal(server.api, asker, category="repairs")
+        heard = [await feed.next(), await feed.next()]
+
+    assert appeal_ids(heard) == [garden, repair]
+
+
+async def test_other_kinds_of_listing_are_not_in_the_feed(server: Served) -> None:
+    asker = await server.api.register()
+    async with subscribed(server.url, "AppealFeed", feed_variables(PARIS, 10)) as feed:
+        await server.listening(PARIS)
+        need = {
+            "type": "NEED",
+            "kind": "GOOD",
+            "category": "lessons",
+            "title": "A need",
+            "description": "",
+            "digos": 5,
+            "location": PARIS,
+        }
+        await server.api.data("CreateListing", {"input": need}, token=asker.token)
+        appeal = await post_appeal(server.api, asker)
+        heard = await feed.next()
+
+    assert appeal_ids([heard]) == [appeal]
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        (feed_variables({"latitude": 91, "longitude": 0}), "near.latitude"),
+        (feed_variables({"latitude": 0, "longitude": -181}), "near.longitude"),
+        (feed_variables(PARIS, 0), "radiusKm"),
+        (feed_variables(PARIS, 100.5), "radiusKm"),
+        (feed_variables(PARIS, 10, categories=["no-such-thing"]), "categories"),
+        (feed_variables(PARIS, 10, after="not a cursor"), "after"),
+        (feed_variables(PARIS, 10, after="TGlzdGluZzox"), "after"),  # a Listing id
+    ],
+)
+async def test_a_feed_with_bad_arguments_is_refused(
+    server: Served, variables: dict[str, Any], field: str
+) -> None:
+    async with subscribed(server.url, "AppealFeed", variables) as feed:
+        message = await feed.message()
+
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in errors] == [
+        ("BAD_USER_INPUT", field)
+    ]
+
+
+async def test_resubscribing_after_a_cursor_replays_exactly_what_was_missed(
+    server: Served,
+) -> None:
+    first, second = await server.api.register(), await server.api.register()
+    async with subscribed(server.url, "AppealFeed", feed_variables()) as feed:
+        await server.listening(PARIS)
+        seen = await post_appeal(server.api, first)
+        cursor = (await feed.next())["appealCreated"]["cursor"]
+    missed = [await post_appeal(server.api, m) for m in (first, second, second)]
+    await post_appeal(server.api, first, location=LYON)
+
+    async with subscribed(server.url, "AppealFeed", feed_variables(after=cursor)) as feed:
+        replayed = [await feed.next() for _ in missed]
+        await server.listening(PARIS)
+        live = await post_appeal(server.api, second, location=NEAR_PARIS)
+        after_replay = await feed.next()
+
+    assert seen not in missed
+    assert appeal_ids(replayed) == missed
+    assert appeal_ids([after_replay]) == [live]
+
+
+async def test_appeals_created_while_the_replay_runs_arrive_once_each(server: Served) -> None:
+    askers = [await server.api.register() for _ in range(6)]
+    async with subscribed(server.url, "AppealFeed", feed_variables()) as feed:
+        await server.listening(PARIS)
+        await post_appeal(server.api, askers[0])
+        cursor = (await feed.next())["appealCreated"]["cursor"]
+    before = [await post_appeal(server.api, a) for a in askers[1:] for _ in range(2)]
+
+    async with subscribed(server.url, "AppealFeed", feed_variables(after=cursor)) as feed:
+        # Posted as the replay starts: each lands in the replay or live, never both.
+        during = await asyncio.gather(*(post_appeal(server.api, a) for a in askers[1:]))
+        heard = [await feed.next() for _ in range(len(before) + len(during))]
+        live = await post_appeal(server.api, askers[0], location=NEAR_PARIS)
+        last = await feed.next()
+
+    ids = appeal_ids(heard)
+    assert sorted(ids) == sorted(before + during)
+    assert len(set(ids)) == len(ids)
+    assert ids[: len(before)] == before
+    assert appeal_ids([last]) == [live]
