@@ -109,38 +109,41 @@ async def _hold(
     """The beneficiary commits: the price minus the discount, and the goodvibes that buy it,
     are held. The members whose wallet changed."""
     bought = discount(economy, exchange.digos, goodvibes)
-    member = exchange.beneficiary_id
-    accounts = await ledger.account_ids(session, [member])
-    digos, goodvibes_account = accounts[member, Asset.DIGO], accounts[member, Asset.GOODVIBE]
-    await ledger.lock_accounts(session, [digos, goodvibes_account])
     price = exchange.digos - bought.digos
-    await ledger.hold(session, digos, Asset.DIGO, price)
-    await ledger.hold(session, goodvibes_account, Asset.GOODVIBE, bought.goodvibes, "goodvibes")
     exchange.discount_digos, exchange.goodvibes_applied = bought.digos, bought.goodvibes
     exchange.held_digos, exchange.held_goodvibes = price, bought.goodvibes
-    return [member] if price or bought.goodvibes else []
+    holds = [(Asset.DIGO, price, None), (Asset.GOODVIBE, bought.goodvibes, "goodvibes")]
+    holds = [(asset, amount, field) for asset, amount, field in holds if amount]
+    if not holds:
+        return []
+    member = exchange.beneficiary_id
+    accounts = await ledger.account_ids(session, [member])
+    await ledger.lock_accounts(session, [accounts[member, asset] for asset, _, _ in holds])
+    for asset, amount, field in holds:
+        await ledger.hold(session, accounts[member, asset], asset, amount, field)
+    return [member]
 
 
 async def _release(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
-    member = exchange.beneficiary_id
-    if not (exchange.held_digos or exchange.held_goodvibes):
-        return []
-    accounts = await ledger.account_ids(session, [member])
-    digos, goodvibes = accounts[member, Asset.DIGO], accounts[member, Asset.GOODVIBE]
-    await ledger.lock_accounts(session, [digos, goodvibes])
-    await ledger.release(session, digos, exchange.held_digos)
-    await ledger.release(session, goodvibes, exchange.held_goodvibes)
+    held = [(Asset.DIGO, exchange.held_digos), (Asset.GOODVIBE, exchange.held_goodvibes)]
+    releases = [(asset, amount) for asset, amount in held if amount]
     exchange.held_digos = exchange.held_goodvibes = 0
+    if not releases:
+        return []
+    member = exchange.beneficiary_id
+    accounts = await ledger.account_ids(session, [member])
+    await ledger.lock_accounts(session, [accounts[member, asset] for asset, _ in releases])
+    for asset, amount in releases:
+        await ledger.release(session, accounts[member, asset], amount)
     return [member]
 
 
 async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
     """Completion: the provider gets the full price (the commons paying the discount) and the
     goodvibes spent go back to the commons; or, on an appeal, the commons rewards the provider
-    with `digos` goodvibes."""
+    with `digos` goodvibes. Only the accounts that move are locked, so a completion without a
+    discount leaves the commons free for others."""
     provider, beneficiary = exchange.provider_id, exchange.beneficiary_id
-    accounts = await ledger.account_ids(session, [None, provider, beneficiary])
-    await ledger.lock_accounts(session, accounts.values())
     held_digos, held_goodvibes = exchange.held_digos, exchange.held_goodvibes
     moves: list[tuple[Asset, int | None, int | None, int, TransferKind]] = (
         [(Asset.GOODVIBE, None, provider, exchange.digos, TransferKind.APPEAL_REWARD)]
@@ -151,9 +154,15 @@ async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> l
             (Asset.GOODVIBE, beneficiary, None, held_goodvibes, TransferKind.GOODVIBES_SPENT),
         ]
     )
-    changed: set[int] = set()
+    moves = [move for move in moves if move[3]]
+    exchange.held_digos = exchange.held_goodvibes = 0
+    if not moves:
+        return []
+    sides = [(asset, member) for asset, debit, credit, _, _ in moves for member in (debit, credit)]
+    accounts = await ledger.account_ids(session, {member for _, member in sides})
+    await ledger.lock_accounts(session, [accounts[member, asset] for asset, member in sides])
     for asset, debit, credit, amount, kind in moves:
-        moved = await ledger.transfer(
+        await ledger.transfer(
             session,
             asset=asset,
             debit=accounts[debit, asset],
@@ -163,10 +172,7 @@ async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> l
             exchange_id=exchange.id,
             from_held=debit is not None,
         )
-        if moved is not None:
-            changed.update(m for m in (debit, credit) if m is not None)
-    exchange.held_digos = exchange.held_goodvibes = 0
-    return sorted(changed)
+    return sorted({member for _, member in sides if member is not None})
 
 
 async def request_exchange(

@@ -8,10 +8,22 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
+from indigo.settings import Settings
 from models import Account, Database, Exchange, IdempotencyKey, LedgerEntry
 from tests.api import Api, SignedIn
 
 PARIS = {"latitude": 48.85661, "longitude": 2.35222}
+
+
+def roomy_settings(database_url: str) -> Settings:
+    """The test settings, with room for the many mutations one member sends at once."""
+    return Settings(
+        database_url=database_url,
+        broadcast_url="memory://",
+        mutations_per_minute=1_000_000,
+        _env_file=None,
+    )
+
 
 FIELDS = {
     "RequestExchange": "requestExchange",
