@@ -178,8 +178,10 @@ async def _positions_within(
     """The positions after the cursor of the matching listings within `outer_km`, in order."""
     box = bounding_box(search.near, outer_km)
     positions: list[Position] = []
+    # Plain Core rows: the ORM would cost more than the query for a few dozen points.
+    connection = await session.connection()
     for west, east in box.longitudes:
-        points = await session.execute(_points_in(search, box, west, east))
+        points = await connection.execute(_points_in(search, box, west, east))
         for listing_id, latitude, longitude in points.all():
             assert listing_id is not None
             position = Position(

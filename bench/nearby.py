@@ -1,0 +1,374 @@
+"""The nearby search under load: GraphQL over a real uvicorn, and beside it a bare Starlette
+JSON endpoint calling the same resolver function.
+
+    .venv/bin/python -m bench.nearby --database postgresql --listings 10000 100000
+
+Listings are spread uniformly over latitude 48.8 to 49.0 and longitude 2.25 to 2.45 (central
+Paris and around: the dense case) and searched at (48.9, 2.35) within 2 km, first 20.
+Databases are kept between runs (bench/data/ for SQLite, `indigo_bench_nearby_<n>` on the
+PostgreSQL server) and loaded only when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import func, insert, text
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from indigo import migrations
+from indigo.app import create_app, load_settings
+from models import Database, Listing, Member
+from models.columns import utcnow
+from resolvers import members, nearby
+from resolvers.geo import GeoPoint
+from resolvers.nearby import lat_band, searchable
+from resolvers.platform import Platform
+
+DATA = Path(__file__).resolve().parent / "data"
+CENTRE = GeoPoint(48.9, 2.35)
+RADIUS_KM = 2.0
+FIRST = 20
+AUTHORS = 1000
+BATCH = 10_000
+QUERY = """query Nearby($near: GeoPointInput!, $radiusKm: Float!, $first: Int) {
+  nearby(near: $near, radiusKm: $radiusKm, first: $first) {
+    edges {
+      cursor distanceKm
+      node { id type kind category title digos author { id displayName } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+def bench_app() -> Starlette:
+    """The Indigo app, plus `/bare`: the same search as JSON, without GraphQL."""
+    app = create_app(load_settings())
+    platform: Platform = app.state.platform
+
+    async def bare(request: Request) -> JSONResponse:
+        body = await request.json()
+        page = await nearby.nearby(
+            platform,
+            nearby.Search(
+                near=GeoPoint(**body["near"]), radius_km=body["radiusKm"], first=body["first"]
+            ),
+        )
+        authors = await members.get_members(
+            platform, sorted({f.listing.author_id for f in page.found})
+        )
+        names = {a.id: a.display_name for a in authors if a is not None}
+        edges = [
+            {
+                "distanceKm": round(f.position.distance_km, 3),
+                "node": {
+                    "id": f.listing.id,
+                    "type": f.listing.type,
+                    "kind": f.listing.kind,
+                    "category": f.listing.category,
+                    "title": f.listing.title,
+                    "digos": f.listing.digos,
+                    "author": {"id": f.listing.author_id, "name": names[f.listing.author_id]},
+                },
+            }
+            for f in page.found
+        ]
+        return JSONResponse({"edges": edges, "hasNextPage": page.has_next_page})
+
+    app.router.routes.append(Route("/bare", bare, methods=["POST"]))
+    return app
+
+
+# Loading -------------------------------------------------------------------------------
+
+
+def database_url(kind: str, listings: int, server: str) -> str:
+    if kind == "sqlite":
+        DATA.mkdir(exist_ok=True)
+        return f"sqlite+aiosqlite:///{DATA / f'nearby_{listings}.db'}"
+    return make_url(server).set(database=f"indigo_bench_nearby_{listings}").render_as_string(False)
+
+
+async def ensure_postgres_database(url: str) -> None:
+    parsed = make_url(url)
+    dsn = parsed.set(drivername="postgresql", database="postgres").render_as_string(False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        exists = await connection.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
+        )
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await connection.close()
+
+
+async def listing_count(url: str) -> int:
+    database = Database(url)
+    try:
+        async with database.read() as session:
+            return await session.scalar(select(func.count()).select_from(Listing)) or 0
+    finally:
+        await database.dispose()
+
+
+async def load(url: str, listings: int) -> None:
+    rng = random.Random(listings)
+    now = utcnow()
+    database = Database(url)
+    try:
+        async with database.write() as session:
+            await session.execute(
+                insert(Member),
+                [
+                    {
+                        "email": f"bench{i}@example.org",
+                        "password_hash": "-",
+                        "display_name": f"Member {i}",
+                        "bio": "",
+                        "skills": [],
+                        "created_at": now,
+                    }
+                    for i in range(AUTHORS)
+                ],
+            )
+            first_author = await session.scalar(select(func.min(Member.id)))
+        assert first_author is not None
+        for start in range(0, listings, BATCH):
+            rows = []
+            for i in range(start, min(listings, start + BATCH)):
+                latitude, longitude = rng.uniform(48.8, 49.0), rng.uniform(2.25, 2.45)
+                title = f"Listing {i}"
+                description = "Bench listing, spread over Paris."
+                rows.append(
+                    {
+                        "author_id": first_author + i % AUTHORS,
+                        "type": ("OFFER", "NEED", "APPEAL")[i % 3],
+                        "kind": "SERVICE",
+                        "category": "repairs",
+                        "title": title,
+                        "description": description,
+                        "digos": i % 50,
+                        "latitude": latitude,
+                        "longitude": longitude,
+                        "lat_band": lat_band(latitude),
+                        "search_text": searchable(title, description),
+                        "status": "OPEN",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+            async with database.write() as session:
+                await session.execute(insert(Listing), rows)
+        async with database.engine.connect() as connection:
+            if database.is_sqlite:
+                await connection.execute(text("ANALYZE"))
+            else:
+                raw = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await raw.execute(text("VACUUM ANALYZE listing"))
+                await raw.execute(text("VACUUM ANALYZE member"))
+    finally:
+        await database.dispose()
+
+
+async def prepare(kind: str, listings: int, server: str) -> str:
+    url = database_url(kind, listings, server)
+    if kind == "postgresql":
+        await ensure_postgres_database(url)
+    await asyncio.to_thread(migrations.upgrade, url)
+    count = await listing_count(url)
+    if count != listings:
+        if count:
+            raise SystemExit(f"{url} holds {count} listings, not {listings}: drop it first")
+        began = time.perf_counter()
+        await load(url, listings)
+        print(f"loaded {listings} listings in {time.perf_counter() - began:.0f} s", flush=True)
+    return url
+
+
+# Load ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+class Connection:
+    """A bare HTTP/1.1 keep-alive client: light enough not to be what is measured."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def post(self, path: str, body: bytes) -> bytes:
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = head.split(b" ", 2)[1]
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        answer = await self.reader.readexactly(length)
+        if status != b"200":
+            raise RuntimeError(f"{path} answered {status!r}: {answer[:300]!r}")
+        return answer
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def drive(port: int, path: str, body: bytes, clients: int, seconds: float) -> Result:
+    connections = [await Connection.open(port) for _ in range(clients)]
+    latencies: list[float] = []
+    for connection in connections:  # warm up each connection (and the server's caches)
+        for _ in range(5):
+            await connection.post(path, body)
+    deadline = time.perf_counter() + seconds
+
+    async def client(connection: Connection) -> None:
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            await connection.post(path, body)
+            latencies.append(time.perf_counter() - began)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(c) for c in connections))
+    elapsed = time.perf_counter() - began
+    for connection in connections:
+        connection.close()
+    return Result(len(latencies), elapsed, latencies)
+
+
+async def wait_until_up(port: int, server: asyncio.subprocess.Process) -> None:
+    async with asyncio.timeout(60):
+        while True:
+            if server.returncode is not None:
+                raise SystemExit("the benchmark server did not start")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.2)
+                continue
+            writer.close()
+            return
+
+
+async def measure(url: str, workers: int, clients: int, seconds: float) -> dict[str, Result]:
+    port = 18_000 + random.randrange(2000)
+    environment = os.environ | {
+        "INDIGO_DATABASE_URL": url,
+        "INDIGO_BROADCAST_URL": "memory://",
+        "INDIGO_PRODUCTION": "true",
+    }
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.nearby:bench_app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        env=environment,
+    )
+    try:
+        await wait_until_up(port, server)
+        near = {"latitude": CENTRE.latitude, "longitude": CENTRE.longitude}
+        variables = {"near": near, "radiusKm": RADIUS_KM, "first": FIRST}
+        graphql = json.dumps({"query": QUERY, "variables": variables}).encode()
+        bare = json.dumps(variables).encode()
+        check = json.loads(await (await Connection.open(port)).post("/graphql", graphql))
+        assert "errors" not in check, check
+        assert len(check["data"]["nearby"]["edges"]) == FIRST, check
+        return {
+            "GraphQL": await drive(port, "/graphql", graphql, clients, seconds),
+            "bare": await drive(port, "/bare", bare, clients, seconds),
+        }
+    finally:
+        server.terminate()
+        await server.wait()
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+async def main(arguments: argparse.Namespace) -> None:
+    print(f"load average before: {load_average()}", flush=True)
+    print("| database | listings | workers | clients | endpoint | req/s | p50 ms | p95 ms |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|")
+    for kind in arguments.database:
+        for listings in arguments.listings:
+            url = await prepare(kind, listings, arguments.server)
+            results = await measure(url, arguments.workers, arguments.clients, arguments.seconds)
+            for endpoint, result in results.items():
+                print(
+                    f"| {kind} | {listings:,} | {arguments.workers} | {arguments.clients} "
+                    f"| {endpoint} | {result.per_second:,.0f} | {result.percentile(50):.1f} "
+                    f"| {result.percentile(95):.1f} |",
+                    flush=True,
+                )
+            ratio = results["GraphQL"].per_second / results["bare"].per_second
+            print(f"|  |  |  |  | GraphQL / bare | {ratio:.2f} |  |  |", flush=True)
+    print(f"load average after: {load_average()}")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--database", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--listings", nargs="+", type=int, default=[10_000, 100_000])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--server",
+        default=os.environ.get(
+            "INDIGO_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server URL; the benchmark databases are created on it",
+    )
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(arguments()))
