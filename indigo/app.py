@@ -9,17 +9,25 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import cast
 
+from cross_web import AsyncHTTPRequestAdapter
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from indigo.csrf import CsrfProtection
 from indigo.settings import Settings, describe
 from models import Database
 from realtime.hub import Hub
@@ -27,22 +35,69 @@ from resolvers.auth import authenticate
 from resolvers.platform import Platform
 from schema import build_schema
 from schema.context import Context, bearer_token
+from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
 NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 
-class IndigoGraphQL(GraphQL[Context, None]):
+class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
+    """Refuses an over-long document in a `subscribe` message before anything parses it."""
+
+    view: IndigoGraphQL
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload: object = message.get("payload")
+        query = payload.get("query") if isinstance(payload, dict) else None
+        too_long = self.view.limits.document_too_long(query)
+        if too_long is not None and self.connection_acknowledged:
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [too_long.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+
+class IndigoGraphQL(GraphQL[Context, Root]):
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler
+
     def __init__(self, platform: Platform, settings: Settings) -> None:
         super().__init__(
             build_schema(
-                production=settings.production, introspection=settings.introspection_enabled
+                production=settings.production,
+                introspection=settings.introspection_enabled,
+                limits=settings.query_limits,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            connection_init_wait_timeout=timedelta(seconds=5),
+            connection_init_wait_timeout=timedelta(
+                seconds=settings.connection_init_timeout_seconds
+            ),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins,
         )
         self.platform = platform
+        self.limits = settings.query_limits
+        self.root = Root(mutations_per_minute=settings.mutations_per_minute)
+
+    async def get_root_value(self, request: Request | WebSocket) -> Root:
+        return self.root
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: Root | None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        too_long = self.limits.document_too_long(request_data.query)
+        if too_long is not None:
+            return ExecutionResult(data=None, errors=[too_long])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
 
     async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
         context = Context(request=request, response=None, platform=self.platform)
@@ -105,7 +160,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/health", health),
             Route("/ready", ready),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", CsrfProtection(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from resolvers.economy import Economy
+from schema.limits import QueryLimits
 
 NonNegative = Annotated[int, Field(ge=0)]
+Positive = Annotated[int, Field(ge=1)]
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,19 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     introspection: bool | None = None
 
+    # Defaults close to graphql-armor's; GraphiQL's own introspection query fits in them.
+    max_query_depth: Positive = 10
+    max_query_aliases: NonNegative = 15
+    max_query_tokens: Positive = 2000
+    max_query_characters: Positive = 15000
+    max_query_cost: Positive = 5000
+    mutations_per_minute: Positive = 60
+
+    # Pages on these origins may open WebSockets (same-origin pages always may).
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    max_subscriptions_per_connection: Positive = 20
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -49,6 +65,19 @@ class Settings(BaseSettings):
         if url != "memory://" and not url.startswith(("redis://", "rediss://")):
             raise ValueError("must be memory:// or redis://host:port/db")
         return url
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        normalize_allowed_origins(origins)  # its ValueError names the wrong origin
+        return origins
 
     @model_validator(mode="after")
     def _workers_share_state(self) -> Settings:
@@ -70,6 +99,16 @@ class Settings(BaseSettings):
     @property
     def introspection_enabled(self) -> bool:
         return self.introspection if self.introspection is not None else not self.production
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        return QueryLimits(
+            max_depth=self.max_query_depth,
+            max_aliases=self.max_query_aliases,
+            max_tokens=self.max_query_tokens,
+            max_characters=self.max_query_characters,
+            max_cost=self.max_query_cost,
+        )
 
     @property
     def economy(self) -> Economy:

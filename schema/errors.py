@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
 from collections.abc import Awaitable
 from typing import Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 
 from resolvers.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("indigo.errors")
+_SUGGESTION = re.compile(r" ?Did you mean .*?\?")
 
 strawberry.enum(ErrorCode, name="UserErrorCode")
 
@@ -65,3 +72,32 @@ def bad_user_input(error: DomainError) -> GraphQLError:
     problem = error.problems[0]
     message = f"{problem.field}: {problem.message}" if problem.field else problem.message
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": problem.field})
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """A failure of the server itself, as opposed to the API's answer to what was asked."""
+    cause = error.original_error
+    return cause is not None and not isinstance(cause, GraphQLError | DomainError)
+
+
+class ProductionSchema(strawberry.Schema):
+    """Production: internal errors masked, each with an id that the log carries too.
+
+    Errors are rewritten here rather than in an extension because every path of Strawberry
+    (execution, refusals before it, each subscription event) hands its errors to this hook.
+    Field suggestions ("Did you mean ...?") are dropped too: they map a schema whose
+    introspection is off.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_internal(error):
+                error_id = uuid.uuid4().hex
+                logger.error("internal error %s", error_id, exc_info=error.original_error)
+                error.message = f"internal error: quote id {error_id} to report it"
+                error.extensions = {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}
+                error.original_error = None
+            else:
+                error.message = _SUGGESTION.sub("", error.message)

@@ -1,0 +1,235 @@
+"""Abusive documents refused before anything runs: size, tokens, depth, aliases and cost.
+
+Each limit answers with one error naming it, and no resolver is called. Introspection fields
+(`__schema`, `__type`) count for neither depth nor cost, so GraphiQL can explore the schema in
+development; production turns introspection off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+
+LIMIT_CODE = "QUERY_LIMIT_EXCEEDED"
+# What a connection returns when `first` is not given: the cost assumes a page this long.
+ASSUMED_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_characters: int = 15000
+    max_cost: int = 5000
+
+    def extensions(self) -> list[Callable[[], SchemaExtension]]:
+        """Schema extension factories: a fresh instance per operation, never shared."""
+        # The rule class is made once, so the validation cache recognises it between requests.
+        shape_rule = _shape_rule(self.max_depth, self.max_aliases)
+        return [
+            partial(MaxTokensLimiter, max_token_count=self.max_tokens),
+            partial(AddValidationRules, [shape_rule]),
+            partial(QueryCostLimit, max_cost=self.max_cost),
+        ]
+
+    def document_too_long(self, query: object) -> GraphQLError | None:
+        """Checked by the transports on the raw text, before anything parses it."""
+        if isinstance(query, str) and len(query) > self.max_characters:
+            return limit_exceeded(
+                f"the document has {len(query)} characters; "
+                f"at most {self.max_characters} are allowed"
+            )
+        return None
+
+
+def limit_exceeded(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": LIMIT_CODE})
+
+
+def _is_introspection(field: FieldNode) -> bool:
+    return field.name.value in ("__schema", "__type")
+
+
+class _Shape:
+    """Depth and alias count of selection sets, each fragment measured once.
+
+    Memoised by fragment, so a document that spreads fragments inside fragments cannot make
+    the measure itself exponential; a fragment cycle (reported by the standard rules) counts
+    as nothing.
+    """
+
+    def __init__(self, fragments: Mapping[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.measured: dict[str, tuple[int, int]] = {}
+
+    def of(self, selections: SelectionSetNode | None) -> tuple[int, int]:
+        depth = aliases = 0
+        for selection in selections.selections if selections else ():
+            if isinstance(selection, FieldNode):
+                if _is_introspection(selection):
+                    continue
+                inner_depth, inner_aliases = self.of(selection.selection_set)
+                depth = max(depth, 1 + inner_depth)
+                aliases += inner_aliases + (1 if selection.alias else 0)
+            elif isinstance(selection, InlineFragmentNode):
+                inner_depth, inner_aliases = self.of(selection.selection_set)
+                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
+            elif isinstance(selection, FragmentSpreadNode):
+                inner_depth, inner_aliases = self.fragment(selection.name.value)
+                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
+        return depth, aliases
+
+    def fragment(self, name: str) -> tuple[int, int]:
+        if name not in self.measured:
+            self.measured[name] = (0, 0)  # a cycle back here counts as nothing
+            fragment = self.fragments.get(name)
+            self.measured[name] = self.of(fragment.selection_set) if fragment else (0, 0)
+        return self.measured[name]
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+
+
+def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    class QueryShapeRule(ValidationRule):
+        """Depth: fields on the longest path, the leaf included. Aliases: in the whole document."""
+
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            shape = _Shape(_fragments(context.document))
+            measures = [shape.of(op.selection_set) for op in _operations(context.document)]
+            depth = max((d for d, _ in measures), default=0)
+            aliases = sum(a for _, a in measures)
+            if depth > max_depth:
+                context.report_error(
+                    limit_exceeded(f"the query is {depth} levels deep; at most {max_depth}")
+                )
+            if aliases > max_aliases:
+                context.report_error(
+                    limit_exceeded(f"the document has {aliases} aliases; at most {max_aliases}")
+                )
+
+    return QueryShapeRule
+
+
+class _Cost:
+    """Each field costs 1; below a connection, everything counts once per item of its page.
+
+    The page is `first` when given, else the page a connection returns when it is not.
+    """
+
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.fragments = _fragments(document)
+        self.variables = variables
+        self.measured: dict[str, int] = {}
+
+    def operation(self, operation: OperationDefinitionNode) -> int:
+        root = self.schema.get_root_type(operation.operation)
+        return self.of(operation.selection_set, root)
+
+    def of(self, selections: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
+        total = 0
+        for selection in selections.selections if selections else ():
+            if isinstance(selection, FieldNode):
+                if _is_introspection(selection):
+                    continue
+                fields = (
+                    parent.fields
+                    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+                    else {}
+                )
+                definition = fields.get(selection.name.value)
+                if definition is None:  # __typename
+                    total += 1
+                    continue
+                inner = self.of(selection.selection_set, get_named_type(definition.type))
+                total += 1 + self.page_size(selection, definition) * inner
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner_type = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.of(selection.selection_set, inner_type)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def fragment(self, name: str) -> int:
+        if name not in self.measured:
+            self.measured[name] = 0
+            fragment = self.fragments.get(name)
+            if fragment is not None:
+                condition = self.schema.get_type(fragment.type_condition.name.value)
+                self.measured[name] = self.of(fragment.selection_set, condition)
+        return self.measured[name]
+
+    def page_size(self, field: FieldNode, definition: GraphQLField) -> int:
+        if "first" not in definition.args:
+            return 1
+        argument = next((a for a in field.arguments or () if a.name.value == "first"), None)
+        value: object = None
+        if argument is not None and isinstance(argument.value, IntValueNode):
+            value = int(argument.value.value)
+        elif argument is not None and isinstance(argument.value, VariableNode):
+            value = self.variables.get(argument.value.name.value)
+        if value is None:
+            return ASSUMED_PAGE_SIZE
+        # A `first` that is not a whole number is refused by execution itself.
+        return max(value, 1) if isinstance(value, int) else 1
+
+
+class QueryCostLimit(SchemaExtension):
+    """Checked once the document is valid and before it executes, with the variables' values."""
+
+    def __init__(self, *, max_cost: int) -> None:
+        self.max_cost = max_cost
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            measure = _Cost(
+                context.schema._schema, context.graphql_document, context.variables or {}
+            )
+            operations = _operations(context.graphql_document)
+            cost = max((measure.operation(op) for op in operations), default=0)
+            if cost > self.max_cost:
+                raise limit_exceeded(
+                    f"the query costs {cost}; at most {self.max_cost} "
+                    "(each field counts once per item of the `first` above it)"
+                )
+        yield
