@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -36,41 +37,37 @@ class Category:
     label: str = strawberry.field(description="In the language of `Accept-Language`.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="An offer, need or appeal. `category` is a slug from `categories`; `digos` is "
+    "the price (OFFER, NEED) or the value of the help (APPEAL)."
+)
 class Listing:
     row: strawberry.Private[ListingRow]
+    # Plain attributes, copied from the row once: Strawberry resolves them without building
+    # an Info per field, and a page of nearby listings resolves hundreds of them.
+    id: strawberry.ID = dataclasses.field(init=False)
+    type: ListingType = dataclasses.field(init=False)
+    kind: ListingKind = dataclasses.field(init=False)
+    category: str = dataclasses.field(init=False)
+    title: str = dataclasses.field(init=False)
+    description: str = dataclasses.field(init=False)
+    digos: int = dataclasses.field(init=False)
+    status: ListingStatus = dataclasses.field(init=False)
+    created_at: datetime = dataclasses.field(init=False)
+    updated_at: datetime = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Listing", self.row.id)
-
-    @strawberry.field
-    def type(self) -> ListingType:
-        return ListingType(self.row.type)
-
-    @strawberry.field
-    def kind(self) -> ListingKind:
-        return ListingKind(self.row.kind)
-
-    @strawberry.field(description="A slug from `categories`.")
-    def category(self) -> str:
-        return self.row.category
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description
-
-    @strawberry.field(description="The price (OFFER, NEED) or the value of the help (APPEAL).")
-    def digos(self) -> int:
-        return self.row.digos
-
-    @strawberry.field
-    def status(self) -> ListingStatus:
-        return ListingStatus(self.row.status)
+    def __post_init__(self) -> None:
+        row = self.row
+        self.id = encode_id("Listing", row.id)
+        self.type = ListingType(row.type)
+        self.kind = ListingKind(row.kind)
+        self.category = row.category
+        self.title = row.title
+        self.description = row.description
+        self.digos = row.digos
+        self.status = ListingStatus(row.status)
+        self.created_at = row.created_at
+        self.updated_at = row.updated_at
 
     @strawberry.field(description="Exact for its author, rounded to about 1 km for others.")
     def location(self, info: Info) -> GeoPoint:
@@ -86,14 +83,6 @@ class Listing:
         if author is None:
             raise LookupError(f"listing {self.row.id} has no author {self.row.author_id}")
         return Member(row=author)
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return self.row.updated_at
 
 
 @strawberry.input
