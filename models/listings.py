@@ -31,7 +31,8 @@ class Listing(SQLModel, table=True):
     """A listing; `lat_band` and `search_text` are derived from it for the nearby search.
 
     The nearby index holds only open listings and every column the search's first pass
-    reads, so that pass never touches the table itself.
+    reads, so that pass never touches the table itself (`status` too: SQLite does not count
+    a partial index's condition as covered).
     """
 
     __table_args__ = (
@@ -42,6 +43,7 @@ class Listing(SQLModel, table=True):
             "longitude",
             "latitude",
             "id",
+            "status",
             sqlite_where=OPEN_ONLY,
             postgresql_where=OPEN_ONLY,
         ),

@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_listing_open_nearby",
         "listing",
-        ["lat_band", "longitude", "latitude", "id"],
+        ["lat_band", "longitude", "latitude", "id", "status"],
         sqlite_where=OPEN_ONLY,
         postgresql_where=OPEN_ONLY,
     )
