@@ -83,6 +83,7 @@ class Fanout:
         self._broadcast = broadcast
         self.capacity = capacity
         self._channels: dict[str, _Channel] = {}
+        self.dropped = 0
 
     @property
     def channel_count(self) -> int:
@@ -98,7 +99,12 @@ class Fanout:
         self, channels: Collection[str], on_overflow: Callable[[], None]
     ) -> AsyncIterator[Listener]:
         """A listener on `channels`, subscribed (for whatever the backend confirms) on entry."""
-        listener = Listener(self.capacity, on_overflow)
+
+        def dropped() -> None:
+            self.dropped += 1
+            on_overflow()
+
+        listener = Listener(self.capacity, dropped)
         try:
             joined = [self._join(channel, listener) for channel in channels]
             await asyncio.gather(*(channel.ready.wait() for channel in joined))

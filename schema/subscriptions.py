@@ -59,6 +59,13 @@ def _cut_off(info: Info) -> Callable[[], None]:
     return cut_off
 
 
+async def _until_closed() -> None:
+    """Park a subscriber that was cut off: its socket is closing, and the protocol handler
+    cancels its operations when it is closed; ending the operation now would send a last
+    `complete` after the close frame."""
+    await asyncio.get_running_loop().create_future()
+
+
 def _fresh_loaders(info: Info) -> Loaders:
     info.context.loaders = Loaders(info.context.platform)
     return info.context.loaders
@@ -99,7 +106,7 @@ class Subscription:
                     appeal=Listing(row=found.listing),
                 )
         except TooSlow:
-            return
+            await _until_closed()
 
     @strawberry.subscription(
         description="Each change of status of the signed-in member's exchanges.",
@@ -114,7 +121,7 @@ class Subscription:
                 _fresh_loaders(info)
                 yield Exchange(row=exchange)
         except TooSlow:
-            return
+            await _until_closed()
 
     @strawberry.subscription(
         description="The signed-in member's wallet, after every change to it.",
@@ -128,4 +135,4 @@ class Subscription:
             async for wallet in updates:
                 yield Wallet.from_wallet(wallet)
         except TooSlow:
-            return
+            await _until_closed()

@@ -17,8 +17,9 @@ from websockets.typing import Subprotocol
 
 from indigo.app import create_app
 from indigo.settings import Settings
-from realtime.channels import cell_channel
+from realtime.channels import cell_channel, member_channel
 from realtime.hub import Hub
+from schema.ids import decode_id
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.polling import until
 from tests.server import serve
@@ -100,6 +101,7 @@ async def post_appeal(
     location: dict[str, float] = PARIS,
     category: str = "lessons",
     title: str = "Help me move a sofa",
+    description: str = "",
 ) -> str:
     """The id of a new appeal by `member` (worth more than the welcome grant)."""
     payload = (
@@ -111,7 +113,7 @@ async def post_appeal(
                     "kind": "SERVICE",
                     "category": category,
                     "title": title,
-                    "description": "",
+                    "description": description,
                     "digos": 30,
                     "location": location,
                 }
@@ -134,8 +136,14 @@ class Served:
 
     async def listening(self, near: dict[str, float], count: int = 1) -> None:
         """Wait until `count` subscribers listen to the cell of `near`."""
-        channel = cell_channel(near["latitude"], near["longitude"])
+        await self.listening_to(cell_channel(near["latitude"], near["longitude"]), count)
+
+    async def listening_to(self, channel: str, count: int = 1) -> None:
         await until(lambda: self.hub.fanout.listeners(channel) == count)
+
+
+def member_channel_of(member: SignedIn) -> str:
+    return member_channel(decode_id("Member", member.id))
 
 
 @asynccontextmanager
