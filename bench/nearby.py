@@ -209,6 +209,12 @@ class Result:
     requests: int
     seconds: float
     latencies: list[float]
+    server_cpu_seconds: float = 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """The server's CPU time per request: unlike req/s, it holds on a busy machine."""
+        return self.server_cpu_seconds / self.requests * 1000
 
     @property
     def per_second(self) -> float:
@@ -273,6 +279,26 @@ async def drive(port: int, path: str, body: bytes, clients: int, seconds: float)
     return Result(len(latencies), elapsed, latencies)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its descendants (the uvicorn workers)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+async def drive_server(
+    pid: int, port: int, path: str, body: bytes, clients: int, seconds: float
+) -> Result:
+    before = cpu_seconds(pid)
+    result = await drive(port, path, body, clients, seconds)
+    result.server_cpu_seconds = cpu_seconds(pid) - before
+    return result
+
+
 async def wait_until_up(port: int, server: asyncio.subprocess.Process) -> None:
     async with asyncio.timeout(60):
         while True:
@@ -319,8 +345,8 @@ async def measure(url: str, workers: int, clients: int, seconds: float) -> dict[
         assert "errors" not in check, check
         assert len(check["data"]["nearby"]["edges"]) == FIRST, check
         return {
-            "GraphQL": await drive(port, "/graphql", graphql, clients, seconds),
-            "bare": await drive(port, "/bare", bare, clients, seconds),
+            "GraphQL": await drive_server(server.pid, port, "/graphql", graphql, clients, seconds),
+            "bare": await drive_server(server.pid, port, "/bare", bare, clients, seconds),
         }
     finally:
         server.terminate()
@@ -333,8 +359,11 @@ def load_average() -> str:
 
 async def main(arguments: argparse.Namespace) -> None:
     print(f"load average before: {load_average()}", flush=True)
-    print("| database | listings | workers | clients | endpoint | req/s | p50 ms | p95 ms |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|")
+    print(
+        "| database | listings | workers | clients | endpoint | req/s | p50 ms | p95 ms "
+        "| server CPU ms/req |"
+    )
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
     for kind in arguments.database:
         for listings in arguments.listings:
             url = await prepare(kind, listings, arguments.server)
@@ -343,11 +372,11 @@ async def main(arguments: argparse.Namespace) -> None:
                 print(
                     f"| {kind} | {listings:,} | {arguments.workers} | {arguments.clients} "
                     f"| {endpoint} | {result.per_second:,.0f} | {result.percentile(50):.1f} "
-                    f"| {result.percentile(95):.1f} |",
+                    f"| {result.percentile(95):.1f} | {result.cpu_ms_per_request:.2f} |",
                     flush=True,
                 )
             ratio = results["GraphQL"].per_second / results["bare"].per_second
-            print(f"|  |  |  |  | GraphQL / bare | {ratio:.2f} |  |  |", flush=True)
+            print(f"|  |  |  |  | GraphQL / bare | {ratio:.2f} |  |  |  |", flush=True)
     print(f"load average after: {load_average()}")
 
 
