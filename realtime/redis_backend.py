@@ -5,11 +5,16 @@ redis-py 8 the first subscription's messages are never read) and never reconnect
 keeps one subscriber connection per process under a supervisor task: `subscribe` returns
 only once Redis has confirmed the channel, so whatever is published afterwards arrives; when
 Redis goes away the supervisor reconnects with backoff and subscribes every channel again.
+
+What was published while the connection was down is lost to this process, so after each
+(re)connection every channel first receives a local `{"resync": n}` message, before anything
+that arrives on the new connection: subscribers then catch up from the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 from typing import Any
@@ -47,7 +52,7 @@ class RedisBackend(BroadcastBackend):
         self._connection: AbstractConnection | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
-        self.reconnections = 0
+        self.connections = 0
 
     @property
     def connected(self) -> bool:
@@ -102,7 +107,11 @@ class RedisBackend(BroadcastBackend):
             connection = self._pool.connection_class(**self._pool.connection_kwargs)
             try:
                 await connection.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
-                await self._resubscribe(connection)
+                early = await self._resubscribe(connection)
+                self.connections += 1
+                resync = json.dumps({"resync": self.connections})
+                for event in [Event(c, resync) for c in self._channels] + early:
+                    self._published.put_nowait(event)
                 self._up.set()
                 log.info("redis %s: listening on %d channels", self._address, len(self._channels))
                 delay = FIRST_RETRY_SECONDS
@@ -111,7 +120,6 @@ class RedisBackend(BroadcastBackend):
                 await self._listen(connection)
             except (RedisError, OSError, TimeoutError) as error:
                 if self._up.is_set():
-                    self.reconnections += 1
                     log.warning("redis %s lost (%s): reconnecting", self._address, error)
                 else:
                     log.warning(
@@ -126,21 +134,26 @@ class RedisBackend(BroadcastBackend):
             await asyncio.sleep(delay)
             delay = min(delay * 2, LAST_RETRY_SECONDS)
 
-    async def _resubscribe(self, connection: AbstractConnection) -> None:
-        """Subscribe every channel this process listens to, and wait for Redis to confirm.
+    async def _resubscribe(self, connection: AbstractConnection) -> list[Event]:
+        """Subscribe every channel this process listens to, and wait for Redis to confirm;
+        the messages that arrive meanwhile are returned, to be passed on after the resync.
 
         Channels that local subscribers add meanwhile are sent too, before the connection is
         handed to `subscribe`, so none falls between the two.
         """
         sent: set[str] = set()
+        early: list[Event] = []
         async with asyncio.timeout(COMMAND_TIMEOUT_SECONDS):
             while missing := self._channels - sent:
                 self._unconfirmed = {channel: asyncio.Event() for channel in missing}
                 await connection.send_command("SUBSCRIBE", *missing)
                 sent |= missing
                 while self._unconfirmed:
-                    self._receive(await connection.read_response(timeout=math.inf))
+                    response = await connection.read_response(timeout=math.inf)
+                    if event := self._receive(response):
+                        early.append(event)
         self._connection = connection
+        return early
 
     async def _listen(self, connection: AbstractConnection) -> None:
         heard = asyncio.Event()
@@ -150,7 +163,8 @@ class RedisBackend(BroadcastBackend):
                 # math.inf: block until Redis speaks; silence is the pinger's business.
                 response = await connection.read_response(timeout=math.inf)
                 heard.set()
-                self._receive(response)
+                if event := self._receive(response):
+                    self._published.put_nowait(event)
         finally:
             pinger.cancel()
             await asyncio.gather(pinger, return_exceptions=True)
@@ -167,14 +181,16 @@ class RedisBackend(BroadcastBackend):
                 return
             await asyncio.sleep(PING_SECONDS)
 
-    def _receive(self, response: Any) -> None:
+    def _receive(self, response: Any) -> Event | None:
+        """The message in a response; a subscription's confirmation is noted, a PONG ignored."""
         if not isinstance(response, list) or len(response) < 2:
-            return  # a PONG
+            return None
         kind, channel = _text(response[0]), _text(response[1])
         if kind == "message":
-            self._published.put_nowait(Event(channel=channel, message=_text(response[2])))
-        elif kind == "subscribe" and (confirmed := self._unconfirmed.pop(channel, None)):
+            return Event(channel=channel, message=_text(response[2]))
+        if kind == "subscribe" and (confirmed := self._unconfirmed.pop(channel, None)):
             confirmed.set()
+        return None
 
     @property
     def _address(self) -> str:

@@ -4,7 +4,8 @@ The cursor is the appeal's id, and appeals commit in id order (resolvers/platfor
 feed resuming `after` a cursor first listens live, holding what arrives in its queue, then
 replays from the database every matching appeal with a greater id, then serves the live
 ones, skipping those the replay already sent (any id it reached): whatever commits while the
-replay runs comes through one way or the other, once.
+replay runs comes through one way or the other, once. When the broadcaster reconnects after
+losing Redis, the feed catches up the same way from the last appeal it reached.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 
 from models import Listing, ListingStatus, ListingType, Member
 from realtime.channels import cells_in_box
@@ -71,19 +72,38 @@ async def _feed(
     async with platform.hub.listen(
         cells_in_box(box.south, box.north, box.longitudes), on_overflow
     ) as listener:
-        reached = request.after
-        if request.after is not None:
-            async for appeal, last_id in _replay(platform, request, box, request.after):
-                reached = last_id
-                if appeal is not None:
-                    yield appeal
-        async for notice in listener:
-            appeal_id = notice.body.get("appeal")
-            if not isinstance(appeal_id, int) or (reached is not None and appeal_id <= reached):
+        # Listening already, so whatever commits from now on arrives live or in a replay.
+        start = request.after if request.after is not None else await _latest_listing_id(platform)
+        floor = highest = start  # live ids up to `floor` were replayed or predate the feed
+        catch_up_from = request.after
+        resyncs: set[object] = set()
+        while True:
+            if catch_up_from is not None:
+                async for appeal, last_id in _replay(platform, request, box, catch_up_from):
+                    floor = highest = last_id
+                    if appeal is not None:
+                        yield appeal
+                catch_up_from = None
+            notice = await anext(listener)
+            resync = notice.body.get("resync")
+            if resync is not None:
+                # The broadcaster reconnected: what was published meanwhile is in the database.
+                if resync not in resyncs:
+                    resyncs.add(resync)
+                    catch_up_from = highest
                 continue
+            appeal_id = notice.body.get("appeal")
+            if not isinstance(appeal_id, int) or appeal_id <= floor:
+                continue
+            highest = max(highest, appeal_id)
             found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
             if found is not None and (appeal := _matching(request, *found)):
                 yield appeal
+
+
+async def _latest_listing_id(platform: Platform) -> int:
+    async with platform.db.read() as session:
+        return await session.scalar(select(func.max(col(Listing.id)))) or 0
 
 
 async def _replay(

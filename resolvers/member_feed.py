@@ -26,10 +26,11 @@ async def exchange_updates(
 async def wallet_updates(
     platform: Platform, member_id: int, on_overflow: Callable[[], None]
 ) -> AsyncIterator[ledger.Wallet]:
-    """This member's wallet after each change to it."""
+    """This member's wallet after each change to it, and after the broadcaster reconnects
+    (changes announced while it was down were lost)."""
     async with platform.hub.listen([member_channel(member_id)], on_overflow) as listener:
         async for notice in listener:
-            if notice.body.get("wallet") == member_id:
+            if notice.body.get("wallet") == member_id or "resync" in notice.body:
                 async with platform.db.read() as session:
                     wallet = await ledger.wallet(session, member_id)
                 yield wallet
