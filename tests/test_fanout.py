@@ -113,8 +113,6 @@ async def test_a_slow_helper_is_cut_off_with_a_reason_while_others_keep_receivin
     server: Served,
 ) -> None:
     asker = await server.api.register()
-    # Long appeals, so that the kernel's socket buffers fill after a thousand or so.
-    first = await post_appeal(server.api, asker, title="x" * 120, description="y" * 4000)
     # A client that reads nothing, with a small receive buffer so that it backs up soon.
     raw = socket.socket()
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -136,6 +134,9 @@ async def test_a_slow_helper_is_cut_off_with_a_reason_while_others_keep_receivin
         document = {"query": CLIENT_DOCUMENTS["AppealFeed"], "variables": feed_variables()}
         await slow.send(json.dumps({"id": "1", "type": "subscribe", "payload": document}))
         await server.listening(PARIS, count=2)
+        # A long appeal, announced again and again: the socket buffers fill after a thousand.
+        first = await post_appeal(server.api, asker, title="x" * 120, description="y" * 4000)
+        await fast.next()
 
         channel = cell_channel(PARIS["latitude"], PARIS["longitude"])
         message = json.dumps({"appeal": decode_id("Listing", first)})
