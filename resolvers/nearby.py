@@ -23,14 +23,13 @@ from sqlmodel.sql.expression import Select
 from models import Listing, ListingType
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
+from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
 from resolvers.platform import Platform
 from resolvers.validation import Checks
 
 EARTH_RADIUS_KM = 6371.0088
 BAND_DEGREES = 0.01
 MAX_RADIUS_KM = 1000.0
-DEFAULT_FIRST = 20
-MAX_FIRST = 100
 MAX_TEXT = 100
 FIRST_RING_KM = 0.1
 # Widest IN list of bands; a wider box scans the band range instead.
@@ -104,7 +103,7 @@ class Search:
     types: Sequence[ListingType] | None = None
     categories: Sequence[str] | None = None
     text: str | None = None
-    first: int = DEFAULT_FIRST
+    first: int = DEFAULT_PAGE
     after: Position | None = None
 
 
@@ -125,7 +124,7 @@ def check_search(search: Search) -> None:
     checks.point("near", search.near)
     if not (math.isfinite(search.radius_km) and 0 < search.radius_km <= MAX_RADIUS_KM):
         checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
-    checks.whole_number("first", search.first, minimum=1, maximum=MAX_FIRST)
+    checks.whole_number("first", search.first, minimum=1, maximum=MAX_PAGE)
     if search.text is not None:
         checks.text("text", search.text, max_length=MAX_TEXT)
     unknown = sorted(set(search.categories or ()) - SLUGS)

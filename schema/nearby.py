@@ -12,6 +12,7 @@ import strawberry
 from models import ListingType
 from resolvers import nearby
 from resolvers.errors import DomainError, invalid
+from resolvers.pages import DEFAULT_PAGE
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPointInput
@@ -82,7 +83,7 @@ class NearbyQuery:
                     types=types,
                     categories=categories,
                     text=text,
-                    first=nearby.DEFAULT_FIRST if first is None else first,
+                    first=DEFAULT_PAGE if first is None else first,
                     after=decode_cursor(after) if after is not None else None,
                 ),
             )
