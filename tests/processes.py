@@ -1,0 +1,50 @@
+"""uvicorn as a process of its own, as production runs it, for tests and benchmarks that need
+several processes sharing one database and one Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from tests.redis_server import free_port
+
+START_TIMEOUT_SECONDS = 30
+
+
+@asynccontextmanager
+async def uvicorn_process(
+    database_url: str, broadcast_url: str, *, log_level: str = "warning"
+) -> AsyncIterator[str]:
+    """A uvicorn process serving the app from INDIGO_* settings; yields its base URL."""
+    port = free_port()
+    environment = os.environ | {
+        "INDIGO_DATABASE_URL": database_url,
+        "INDIGO_BROADCAST_URL": broadcast_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "uvicorn", "--factory", "indigo.app:app_from_environment"),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", log_level),
+        env=environment,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url) as http, asyncio.timeout(START_TIMEOUT_SECONDS):
+            while True:
+                assert process.returncode is None, "uvicorn exited at start-up"
+                try:
+                    if (await http.get("/ready")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        yield url
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.wait(), START_TIMEOUT_SECONDS)
