@@ -34,9 +34,9 @@ from graphql import (
 )
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
+from resolvers.pages import DEFAULT_PAGE
+
 LIMIT_CODE = "QUERY_LIMIT_EXCEEDED"
-# What a connection returns when `first` is not given: the cost assumes a page this long.
-ASSUMED_PAGE_SIZE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +208,7 @@ class _Cost:
         elif argument is not None and isinstance(argument.value, VariableNode):
             value = self.variables.get(argument.value.name.value)
         if value is None:
-            return ASSUMED_PAGE_SIZE
+            return DEFAULT_PAGE
         # A `first` that is not a whole number is refused by execution itself.
         return max(value, 1) if isinstance(value, int) else 1
 
