@@ -280,6 +280,19 @@ async def test_a_search_reaches_across_the_antimeridian(api: Api, database: Data
     assert too_far not in ids(from_east)
 
 
+async def test_a_wide_search_reaches_the_next_city(api: Api, database: Database) -> None:
+    [author] = await add_members(database, 1)
+    lyon, marseille = await add_listings(
+        database, author, [GeoPoint(45.764, 4.8357), GeoPoint(43.2965, 5.3698)]
+    )
+
+    page = await search(api, PARIS, 500)
+
+    assert ids(page) == [lyon]
+    assert page["edges"][0]["distanceKm"] == 391.5
+    assert ids(await search(api, PARIS, 1000)) == [lyon, marseille]
+
+
 async def test_bad_searches_are_refused_with_a_clear_error(api: Api, database: Database) -> None:
     [author] = await add_members(database, 1)
     await add_listings(database, author, [PARIS])
