@@ -16,6 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/indigo migrate
+	$(BIN)/indigo seed --if-empty
 	$(BIN)/indigo serve
 
 test: $(STAMP)

@@ -9,6 +9,7 @@ import uvicorn
 
 from indigo import migrations
 from indigo.app import load_settings
+from indigo.seed import seed_command
 from indigo.settings import Settings
 from models import Database
 from resolvers.audit import audit
@@ -30,6 +31,10 @@ def serve(settings: Settings) -> int:
 def migrate(settings: Settings) -> int:
     migrations.upgrade(settings.database_url)
     return 0
+
+
+def seed(settings: Settings, *, if_empty: bool = False) -> int:
+    return seed_command(settings.database_url, settings.economy, if_empty=if_empty)
 
 
 def print_schema(settings: Settings) -> int:
@@ -58,6 +63,7 @@ COMMANDS = {
     "migrate": (migrate, "bring the database to the newest schema"),
     "schema": (print_schema, "print the GraphQL SDL"),
     "audit": (audit_ledger, "check the ledger's invariants; exit 1 on a violation"),
+    "seed": (seed, "add a demo network (500 members, 3,000 listings) to an empty database"),
 }
 
 
@@ -66,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
+    commands.choices["seed"].add_argument(
+        "--if-empty", action="store_true", help="do nothing if the database has members"
+    )
     arguments = parser.parse_args(argv)
     settings = load_settings()
+    if arguments.command == "seed":
+        return seed(settings, if_empty=arguments.if_empty)
     return COMMANDS[arguments.command][0](settings)

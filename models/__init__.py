@@ -4,16 +4,21 @@ Importing this package registers every table on `SQLModel.metadata`.
 """
 
 from models.database import Database
+from models.exchanges import OPEN_STATUSES, Exchange, ExchangeStatus, IdempotencyKey
 from models.ledger import Account, Asset, LedgerEntry, Transfer, TransferKind
 from models.listings import Listing, ListingKind, ListingStatus, ListingType
 from models.members import AuthToken, Member
 from models.rate_limits import RateLimitCounter
 
 __all__ = [
+    "OPEN_STATUSES",
     "Account",
     "Asset",
     "AuthToken",
     "Database",
+    "Exchange",
+    "ExchangeStatus",
+    "IdempotencyKey",
     "LedgerEntry",
     "Listing",
     "ListingKind",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     ParserCache,
     SchemaExtension,
     ValidationCache,
@@ -13,16 +14,32 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.errors import ProductionSchema
+from schema.exchanges import ExchangeMutation, ExchangeQuery
+from schema.ledger import LedgerQuery
+from schema.limits import QueryLimits
+from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
+from schema.nearby import NearbyQuery
+from schema.rate_limits import rate_limit_mutations
+from schema.subscriptions import Subscription
 
-Query = merge_types("Query", (MemberQuery,))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
+Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
 
 
-def build_schema(*, production: bool = False, introspection: bool = True) -> strawberry.Schema:
-    extensions: list[type[SchemaExtension]] = [ParserCache, ValidationCache]
+def build_schema(
+    *, production: bool = False, introspection: bool = True, limits: QueryLimits | None = None
+) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        *(limits or QueryLimits()).extensions(),
+        ParserCache,
+        ValidationCache,
+    ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    if production:
-        extensions.append(MaskErrors)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    rate_limit_mutations(Mutation)
+    schema_class = ProductionSchema if production else strawberry.Schema
+    return schema_class(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
