@@ -71,7 +71,8 @@ def bounding_box(centre: GeoPoint, radius_km: float) -> Box:
         south, north = max(south, -math.pi / 2), min(north, math.pi / 2)
         spans = [(-math.pi, math.pi)]
     else:
-        reach = math.asin(math.sin(angle) / math.cos(latitude))
+        # Rounding may push the ratio past 1 when the circle all but touches a pole.
+        reach = math.asin(min(1.0, math.sin(angle) / math.cos(latitude)))
         west = math.radians(centre.longitude) - reach
         east = math.radians(centre.longitude) + reach
         if west < -math.pi:

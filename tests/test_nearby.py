@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, update
 from sqlmodel import col
 from starlette.applications import Starlette
@@ -15,7 +17,7 @@ from starlette.applications import Starlette
 from models import Database, Listing, ListingKind, ListingStatus, ListingType, Member
 from resolvers.geo import GeoPoint
 from resolvers.listings import ListingDraft, new_listing
-from resolvers.nearby import EARTH_RADIUS_KM, haversine_km
+from resolvers.nearby import EARTH_RADIUS_KM, bounding_box, haversine_km
 from schema.ids import decode_id, encode_id
 from tests.api import Api, error_codes
 
@@ -362,3 +364,38 @@ async def test_a_page_of_100_costs_a_few_statements_whoever_wrote_them(
     assert len(ten["edges"]) == 10
     # The points of the first circle, the page's listings, their authors.
     assert len(few) == len(statements) == 3
+
+
+def destination(start: GeoPoint, km: float, bearing: float) -> GeoPoint:
+    """The point `km` from `start` along a great circle leaving at `bearing` (radians)."""
+    angle = km / EARTH_RADIUS_KM
+    lat = math.radians(start.latitude)
+    end_lat = math.asin(
+        math.sin(lat) * math.cos(angle) + math.cos(lat) * math.sin(angle) * math.cos(bearing)
+    )
+    end_lon = math.radians(start.longitude) + math.atan2(
+        math.sin(bearing) * math.sin(angle) * math.cos(lat),
+        math.cos(angle) - math.sin(lat) * math.sin(end_lat),
+    )
+    longitude = (math.degrees(end_lon) + 540) % 360 - 180
+    return GeoPoint(math.degrees(end_lat), longitude)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    latitude=st.floats(-90, 90),
+    longitude=st.floats(-180, 180),
+    radius_km=st.floats(0.001, 1000),
+    fraction=st.floats(0, 1),
+    bearing=st.floats(0, 2 * math.pi),
+)
+def test_the_search_box_holds_every_point_of_the_circle(
+    latitude: float, longitude: float, radius_km: float, fraction: float, bearing: float
+) -> None:
+    centre = GeoPoint(latitude, longitude)
+    point = destination(centre, radius_km * fraction, bearing)
+    box = bounding_box(centre, radius_km)
+
+    assert haversine_km(centre, point) <= radius_km + 1e-6
+    assert box.south <= point.latitude <= box.north
+    assert any(west <= point.longitude <= east for west, east in box.longitudes)
