@@ -17,13 +17,17 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.passwords import hash_password, needs_rehash, verify_password
 from resolvers.platform import Platform
 from resolvers.rate_limits import count_hit, rate_limited
-from resolvers.validation import normalise_email
+from resolvers.validation import is_email, normalise_email
 
 
 @dataclass(frozen=True, slots=True)
 class SignIn:
     token: str
     member: Member
+
+
+def _wrong_credentials() -> DomainError:
+    return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "wrong email or password")
 
 
 def _digest(token: str) -> str:
@@ -45,6 +49,10 @@ async def issue_token(session: AsyncSession, member_id: int, ttl_hours: int) -> 
 
 async def login(platform: Platform, *, email: str, password: str, client: str) -> SignIn:
     email = normalise_email(email)
+    if not is_email(email):
+        # No member can have it, and it must not reach the rate-limit key (PostgreSQL
+        # refuses a NUL in text): the same answer as any unknown email.
+        raise _wrong_credentials()
     limit = platform.economy.login_attempts_per_minute
     async with platform.unit_of_work() as work:
         waits = [
@@ -58,7 +66,7 @@ async def login(platform: Platform, *, email: str, password: str, client: str) -
     async with platform.db.read() as session:
         member = await session.scalar(select(Member).where(col(Member.email) == email))
     if not await verify_password(member.password_hash if member else None, password):
-        raise DomainError.of(ErrorCode.INVALID_CREDENTIALS, "wrong email or password")
+        raise _wrong_credentials()
     assert member is not None
     assert member.id is not None
 

@@ -35,7 +35,7 @@ class Checks:
 
     def email(self, field: str, value: str) -> str:
         normalised = normalise_email(value)
-        if len(normalised) > 254 or not _EMAIL.match(normalised):
+        if not is_email(normalised):
             self.refuse(field, "is not an email address")
         return normalised
 
@@ -58,3 +58,11 @@ class Checks:
 
 def normalise_email(value: str) -> str:
     return value.strip().lower()
+
+
+def is_email(normalised: str) -> bool:
+    return (
+        len(normalised) <= 254
+        and _EMAIL.match(normalised) is not None
+        and not any(unicodedata.category(c) == "Cc" for c in normalised)
+    )

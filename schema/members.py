@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -41,29 +42,23 @@ class Member:
     # Register and login answer the member who just proved who they are, before the
     # request carries their token.
     shown_to_owner: strawberry.Private[bool] = False
+    # Plain attributes, copied from the row once: Strawberry resolves them without building
+    # an Info per field, and a page of listings shows an author on every edge.
+    id: strawberry.ID = dataclasses.field(init=False)
+    display_name: str = dataclasses.field(init=False)
+    bio: str = dataclasses.field(init=False)
+    skills: list[str] = dataclasses.field(init=False)
+    member_since: datetime = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.id = encode_id("Member", self.row.id)
+        self.display_name = self.row.display_name
+        self.bio = self.row.bio
+        self.skills = list(self.row.skills)
+        self.member_since = self.row.created_at
 
     def _seen_by_owner(self, info: Info) -> bool:
         return self.shown_to_owner or info.context.viewer_id == self.row.id
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Member", self.row.id)
-
-    @strawberry.field
-    def display_name(self) -> str:
-        return self.row.display_name
-
-    @strawberry.field
-    def bio(self) -> str:
-        return self.row.bio
-
-    @strawberry.field
-    def skills(self) -> list[str]:
-        return list(self.row.skills)
-
-    @strawberry.field
-    def member_since(self) -> datetime:
-        return self.row.created_at
 
     @strawberry.field(description="Exact for yourself, rounded to about 1 km for others.")
     def location(self, info: Info) -> GeoPoint | None:

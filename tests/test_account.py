@@ -67,6 +67,7 @@ async def test_bad_registrations_are_refused_and_create_nothing(
 ) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"email": "not-an-email"}, "email"),
+        ({"email": "nul\x00@example.org"}, "email"),
         ({"password": "short"}, "password"),
         ({"password": "x" * 129}, "password"),
         ({"displayName": "   "}, "displayName"),
@@ -115,6 +116,7 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(api: Api) ->
         for email, password in [
             ("alice@example.org", "wrong password!"),
             ("nobody@example.org", "correct horse battery"),
+            ("not an email\x00", "correct horse battery"),
         ]
     ]
 
