@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, cast
 
 import graphql
 import httpx
 from hypothesis import HealthCheck, given, settings, strategies
+from hypothesis.strategies import SearchStrategy
 from hypothesis_graphql import Mode, from_schema
 
 from indigo.app import create_app
@@ -21,8 +22,12 @@ from indigo.settings import Settings
 from models import Database
 from resolvers.audit import audit
 from schema import build_schema
+from schema.ids import encode_id
+from tests.api import CLIENT_DOCUMENTS
 
-DOCUMENTS_PER_DATABASE = 700
+# Per database: enough to reach every field several ways, few enough to stay quick.
+GENERATED_DOCUMENTS = 900
+CLIENT_OPERATIONS_SENT = 600
 # Logout would sign the fuzzing member out half-way; it takes no input to fuzz anyway.
 SDL = build_schema().as_str()
 ROOTS = graphql.build_schema(SDL)
@@ -37,11 +42,101 @@ DOCUMENTS = strategies.one_of(
     from_schema(SDL, fields=FIELDS), from_schema(SDL, fields=FIELDS, mode=Mode.NEGATIVE)
 )
 # What a Python traceback looks like, should one reach an answer.
+Body = dict[str, Any]
+
+# Any JSON value at all.
+JSON: SearchStrategy[Any] = strategies.recursive(
+    strategies.none()
+    | strategies.booleans()
+    | strategies.integers()
+    | strategies.floats(allow_nan=False, allow_infinity=False)
+    | strategies.text(),
+    lambda inner: (
+        strategies.lists(inner, max_size=3)
+        | strategies.dictionaries(strategies.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+# IDs of rows that may well exist, so that generated input reaches the business rules.
+KINDS = strategies.sampled_from(["Member", "Listing", "Exchange"])
+IDS = strategies.builds(encode_id, KINDS, strategies.integers(1, 4))
+FINITE = strategies.floats(allow_nan=False, allow_infinity=False)
+SCALARS: dict[str, SearchStrategy[Any]] = {
+    "Int": strategies.integers(-5, 120) | strategies.integers(-(2**33), 2**33),
+    "Float": strategies.floats(-200, 200) | FINITE,
+    "String": strategies.text(max_size=60),
+    "ID": IDS | strategies.text(max_size=20),
+    "Boolean": strategies.booleans(),
+}
+
+
+def shaped_like(type_: graphql.GraphQLInputType) -> SearchStrategy[Any]:
+    """Values of the right shape for `type_`, with anything inside them."""
+    if isinstance(type_, graphql.GraphQLNonNull):
+        return shaped_like_non_null(type_.of_type)
+    return strategies.none() | shaped_like_non_null(type_)
+
+
+def shaped_like_non_null(type_: graphql.GraphQLInputType) -> SearchStrategy[Any]:
+    if isinstance(type_, graphql.GraphQLList):
+        return strategies.lists(shaped_like(type_.of_type), max_size=4)
+    if isinstance(type_, graphql.GraphQLInputObjectType):
+        return fields_of({name: field.type for name, field in type_.fields.items()})
+    if isinstance(type_, graphql.GraphQLEnumType):
+        return strategies.sampled_from(list(type_.values))
+    assert isinstance(type_, graphql.GraphQLScalarType)
+    return SCALARS.get(type_.name, strategies.text(max_size=40))
+
+
+def fields_of(
+    types: dict[str, graphql.GraphQLInputType], *, junk: bool = False
+) -> SearchStrategy[dict[str, Any]]:
+    """Required fields always there, optional ones now and then; with `junk`, now and then
+    a value of any shape, which input coercion must refuse."""
+    values = {
+        name: shaped_like(t) | shaped_like(t) | shaped_like(t) | JSON if junk else shaped_like(t)
+        for name, t in types.items()
+    }
+    required = {n: v for n, v in values.items() if isinstance(types[n], graphql.GraphQLNonNull)}
+    optional = {n: v for n, v in values.items() if n not in required}
+    return strategies.fixed_dictionaries(required, optional=optional)
+
+
+def client_operations() -> SearchStrategy[Body]:
+    """The front-end's queries and mutations, with variables mostly of the right shape."""
+    bodies = []
+    for name, document in CLIENT_DOCUMENTS.items():
+        operation = next(
+            d
+            for d in graphql.parse(document).definitions
+            if isinstance(d, graphql.OperationDefinitionNode) and d.name and d.name.value == name
+        )
+        if operation.operation is graphql.OperationType.SUBSCRIPTION or name == "Logout":
+            continue
+        variables = {
+            v.variable.name.value: cast(
+                graphql.GraphQLInputType, graphql.type_from_ast(ROOTS, v.type)
+            )
+            for v in operation.variable_definitions or ()
+        }
+        bodies.append(
+            strategies.fixed_dictionaries(
+                {
+                    "query": strategies.just(document),
+                    "operationName": strategies.just(name),
+                    "variables": fields_of(variables, junk=True),
+                }
+            )
+        )
+    return strategies.one_of(bodies)
+
+
+CLIENT_OPERATIONS = client_operations()
 SERVER_CODE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")
 
 
-def fuzz(settings_: Settings) -> list[str]:
-    """Fuzz the app built from `settings_`; the problems found, or none."""
+def fuzz(settings_: Settings, requests: SearchStrategy[Body], count: int) -> list[str]:
+    """Send `count` request bodies to the app built from `settings_`: the problems found."""
     problems: list[str] = []
     with asyncio.Runner() as runner:
         app = create_app(settings_)
@@ -50,17 +145,17 @@ def fuzz(settings_: Settings) -> list[str]:
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
         token = runner.run(sign_up(http))
 
-        @given(document=DOCUMENTS, signed_in=strategies.booleans())
+        @given(body=requests, signed_in=strategies.booleans())
         @settings(
-            max_examples=DOCUMENTS_PER_DATABASE,
+            max_examples=count,
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         )
-        def answer(document: str, signed_in: bool) -> None:
+        def answer(body: Body, signed_in: bool) -> None:
             headers = {"Authorization": f"Bearer {token}"} if signed_in else {}
-            response = runner.run(http.post("/graphql", json={"query": document}, headers=headers))
-            problems.extend(f"{problem}: {document}" for problem in check(response))
+            response = runner.run(http.post("/graphql", json=body, headers=headers))
+            problems.extend(f"{problem}: {body}" for problem in check(response))
 
         try:
             answer()
@@ -105,8 +200,8 @@ async def ledger_violations(database_url: str) -> list[str]:
         await database.dispose()
 
 
-def test_generated_documents_never_break_the_production_app(database_url: str) -> None:
-    production = Settings(
+def production(database_url: str) -> Settings:
+    return Settings(
         database_url=database_url,
         broadcast_url="memory://",
         production=True,
@@ -114,4 +209,12 @@ def test_generated_documents_never_break_the_production_app(database_url: str) -
         _env_file=None,
     )
 
-    assert fuzz(production) == []
+
+def test_generated_documents_never_break_the_production_app(database_url: str) -> None:
+    documents = DOCUMENTS.map(lambda document: {"query": document})
+
+    assert fuzz(production(database_url), documents, GENERATED_DOCUMENTS) == []
+
+
+def test_the_clients_operations_with_generated_variables(database_url: str) -> None:
+    assert fuzz(production(database_url), CLIENT_OPERATIONS, CLIENT_OPERATIONS_SENT) == []
