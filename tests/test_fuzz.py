@@ -1,8 +1,9 @@
 """Generated documents, valid and invalid, thrown at the production app in-process.
 
 hypothesis-graphql writes queries and mutations from the schema itself, so every field added
-later is fuzzed too. Whatever comes in: never a 5xx, never an internal error, never a trace
-of the server's code in an answer, and the ledger still whole afterwards.
+later is fuzzed too; the front-end's own operations get generated variables as well. Whatever
+comes in: never a 5xx, never an internal error, never a trace of the server's code in an
+answer, and the ledger still whole afterwards.
 """
 
 from __future__ import annotations

@@ -150,3 +150,23 @@ async def test_an_over_long_document_on_a_socket_is_refused(
         ],
     }
     assert passed == {"id": "2", "type": "next", "payload": {"data": {"__typename": "Query"}}}
+
+
+async def test_the_query_limits_hold_on_a_socket_too(
+    settings: Settings, database: Database
+) -> None:
+    shallow = settings.model_copy(update={"max_query_depth": 2})
+    async with served(shallow) as server, socket_to(server.url) as socket:
+        await subscribe(socket, "1", "subscription { exchangeUpdated { listing { id } } }")
+        refused = await receive(socket)
+
+    assert refused == {
+        "id": "1",
+        "type": "error",
+        "payload": [
+            {
+                "message": "the query is 3 levels deep; at most 2",
+                "extensions": {"code": "QUERY_LIMIT_EXCEEDED"},
+            }
+        ],
+    }
