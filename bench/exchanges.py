@@ -1,0 +1,200 @@
+"""Completed exchanges per second under 32 concurrent clients on PostgreSQL, beside
+`pgbench -b tpcb-like` on the same server in the same run: the ratio is the figure.
+
+    .venv/bin/python -m bench.exchanges [--clients 32] [--seconds 20]
+
+One uvicorn process (on a fresh database of INDIGO_BENCH_DATABASE_URL's server, default the
+local one) serves the API. Each client is a pair of members: the provider offers something
+for 1 digo, and the pair loops requestExchange, acceptExchange, completeExchange (three
+mutations, three units of work) through the clients' own documents. Then pgbench runs its
+TPC-B-like transaction with as many clients for as long, on a database of its own on the same
+server. The ledger audit must find nothing at the end. The result replaces the "Exchanges"
+section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from indigo import migrations
+from models import Database
+from resolvers.audit import audit
+from tests.api import Api, SignedIn
+from tests.economy import exchange_of, post_listing
+from tests.postgres import admin, create_database, drop_database
+from tests.processes import uvicorn_process
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+SECTION = "## Exchanges (`bench/exchanges.py`)"
+SERVER_SETTINGS = {
+    "INDIGO_MUTATIONS_PER_MINUTE": "1000000",
+    "INDIGO_WELCOME_DIGOS": "1000000",
+    "INDIGO_PRODUCTION": "true",
+}
+
+
+@dataclass
+class Result:
+    clients: int
+    seconds: float
+    exchanges: int
+    pgbench_tps: float
+    load_before: str
+    load_after: str
+
+    @property
+    def per_second(self) -> float:
+        return self.exchanges / self.seconds
+
+
+async def _pair(api: Api, n: int) -> tuple[SignedIn, SignedIn, str]:
+    provider = await api.register(display_name=f"Provider {n}")
+    beneficiary = await api.register(display_name=f"Beneficiary {n}")
+    return provider, beneficiary, await post_listing(api, provider, "OFFER", 1)
+
+
+async def _client(api: Api, pair: tuple[SignedIn, SignedIn, str], until: float) -> int:
+    provider, beneficiary, offer = pair
+    done = 0
+    while time.monotonic() < until:
+        exchange = await exchange_of(api, "RequestExchange", beneficiary, listingId=offer)
+        await exchange_of(api, "AcceptExchange", provider, exchangeId=exchange["id"])
+        await exchange_of(api, "CompleteExchange", beneficiary, exchangeId=exchange["id"])
+        done += 1
+    return done
+
+
+async def exchanges_per_second(database_url: str, clients: int, seconds: float) -> int:
+    async with uvicorn_process(database_url, "memory://", settings=SERVER_SETTINGS) as server:
+        limits = httpx.Limits(max_connections=clients + 1)
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
+            api = Api(http)
+            pairs = await asyncio.gather(*(_pair(api, n) for n in range(clients)))
+            # A short warm-up, so that connections and caches are made before the clock runs.
+            await asyncio.gather(*(_client(api, p, time.monotonic() + 2) for p in pairs))
+            counts = await asyncio.gather(
+                *(_client(api, p, time.monotonic() + seconds) for p in pairs)
+            )
+    return sum(counts)
+
+
+def pgbench_tps(server: str, clients: int, seconds: float) -> float:
+    url = make_url(server)
+    name = f"indigo_bench_pgbench_{uuid.uuid4().hex[:8]}"
+    with admin(server) as connection:
+        create_database(connection, name)
+    connect = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
+    connect += ["-U", url.username or "postgres"]
+    try:
+        subprocess.run(
+            ["pgbench", *connect, "-i", "-q", "-s", "1", name], check=True, capture_output=True
+        )
+        run = ["-b", "tpcb-like", "-c", str(clients), "-j", "2", "-T", str(int(seconds))]
+        output = subprocess.run(
+            ["pgbench", *connect, *run, name],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        with admin(server) as connection:
+            drop_database(connection, name)
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", output)
+    if found is None:
+        raise RuntimeError(f"no tps in pgbench's output:\n{output}")
+    return float(found.group(1))
+
+
+def load() -> str:
+    return os.popen("uptime").read().strip().split("load average:")[-1].strip()
+
+
+async def _measure_and_audit(database_url: str, clients: int, seconds: float) -> int:
+    exchanges = await exchanges_per_second(database_url, clients, seconds)
+    database = Database(database_url)
+    try:
+        async with database.read() as session:
+            violations = await audit(session)
+    finally:
+        await database.dispose()
+    if violations:
+        raise RuntimeError(f"the ledger audit failed: {violations[:5]}")
+    return exchanges
+
+
+def run(server: str, clients: int, seconds: float) -> Result:
+    name = f"indigo_bench_exchanges_{uuid.uuid4().hex[:8]}"
+    with admin(server) as connection:
+        create_database(connection, name)
+    database_url = make_url(server).set(database=name).render_as_string(False)
+    try:
+        migrations.upgrade(database_url)
+        before = load()
+        exchanges = asyncio.run(_measure_and_audit(database_url, clients, seconds))
+        tps = pgbench_tps(server, clients, seconds)
+        after = load()
+    finally:
+        with admin(server) as connection:
+            drop_database(connection, name)
+    return Result(clients, seconds, exchanges, tps, before, after)
+
+
+def report(result: Result) -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    ratio = result.per_second / result.pgbench_tps
+    return f"""{SECTION}
+
+{now}. `.venv/bin/python -m bench.exchanges --clients {result.clients} --seconds \
+{result.seconds:g}`: one uvicorn process (`INDIGO_PRODUCTION=true`) on a fresh PostgreSQL
+database; {result.clients} clients, each a pair of members looping requestExchange,
+acceptExchange, completeExchange on a 1-digo offer (three mutations, each one unit of work,
+through the clients' own documents over keep-alive HTTP). Then `pgbench -b tpcb-like -c
+{result.clients} -j 2 -T {result.seconds:g}` on a database of its own on the same server. The
+ledger audit found nothing afterwards. Load average (1, 5, 15 min) before: {result.load_before};
+after: {result.load_after}.
+
+| what | per second |
+|---|---:|
+| completed exchanges ({result.exchanges:,} in {result.seconds:g} s) | {result.per_second:.1f} |
+| pgbench TPC-B-like transactions | {result.pgbench_tps:.1f} |
+| **ratio** | **{ratio:.3f}** |
+"""
+
+
+def write(section: str) -> None:
+    text = BENCHMARKS.read_text()
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))
+    BENCHMARKS.write_text(text[:start] + section + (text[end:] if end != -1 else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
+    arguments = parser.parse_args()
+    server = os.environ.get(
+        "INDIGO_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
+    result = run(server, arguments.clients, arguments.seconds)
+    section = report(result)
+    print(section)
+    if not arguments.no_write:
+        write(section)
+
+
+if __name__ == "__main__":
+    main()
