@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 
@@ -16,20 +17,27 @@ from tests.redis_server import free_port
 START_TIMEOUT_SECONDS = 30
 
 
+@dataclass(frozen=True)
+class UvicornProcess:
+    url: str
+    pid: int
+
+
 @asynccontextmanager
 async def uvicorn_process(
-    database_url: str, broadcast_url: str, *, log_level: str = "warning"
-) -> AsyncIterator[str]:
-    """A uvicorn process serving the app from INDIGO_* settings; yields its base URL."""
+    database_url: str, broadcast_url: str, *, settings: dict[str, str] | None = None
+) -> AsyncIterator[UvicornProcess]:
+    """A uvicorn process serving the app from INDIGO_* settings (more in `settings`)."""
     port = free_port()
     environment = os.environ | {
         "INDIGO_DATABASE_URL": database_url,
         "INDIGO_BROADCAST_URL": broadcast_url,
+        **(settings or {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "uvicorn", "--factory", "indigo.app:app_from_environment"),
-        *("--host", "127.0.0.1", "--port", str(port), "--log-level", log_level),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
         env=environment,
     )
     url = f"http://127.0.0.1:{port}"
@@ -43,7 +51,7 @@ async def uvicorn_process(
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
-        yield url
+        yield UvicornProcess(url, process.pid)
     finally:
         if process.returncode is None:
             process.terminate()

@@ -36,7 +36,7 @@ async def two_processes(
         uvicorn_process(database_url, redis.url) as first,
         uvicorn_process(database_url, redis.url) as second,
     ):
-        yield [first, second]
+        yield [first.url, second.url]
 
 
 async def subscribers_in_redis(redis: RedisServer, channel: str, count: int) -> None:
