@@ -8,6 +8,7 @@ development; production turns introspection off.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -32,7 +33,12 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+)
 
 from resolvers.pages import DEFAULT_PAGE
 
@@ -65,6 +71,20 @@ class QueryLimits:
                 f"at most {self.max_characters} are allowed"
             )
         return None
+
+
+class CachedParse(ParserCache):
+    """ParserCache, except that a document that does not parse is left to Strawberry's own
+    parse step, which reports the error on every transport: raised here, outside that step,
+    it would end a WebSocket operation with a bare `complete` and no error."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 def limit_exceeded(message: str) -> GraphQLError:

@@ -170,3 +170,19 @@ async def test_the_query_limits_hold_on_a_socket_too(
             }
         ],
     }
+
+
+async def test_a_document_over_the_token_limit_closes_the_socket_with_the_reason(
+    settings: Settings, database: Database
+) -> None:
+    few = settings.model_copy(update={"max_query_tokens": 40})
+    async with served(few) as server, socket_to(server.url) as socket:
+        await subscribe(socket, "1", "{" + " __typename" * 40 + " }")
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(socket)
+
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4400,
+        "Syntax Error: Document contains more than 40 tokens. Parsing aborted.",
+    )
