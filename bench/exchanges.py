@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
@@ -49,14 +50,10 @@ SERVER_SETTINGS = {
 class Result:
     clients: int
     seconds: float
-    exchanges: int
+    runs: dict[int, Run]  # by number of uvicorn processes
     pgbench_tps: float
     load_before: str
     load_after: str
-
-    @property
-    def per_second(self) -> float:
-        return self.exchanges / self.seconds
 
 
 async def _pair(api: Api, n: int) -> tuple[SignedIn, SignedIn, str]:
@@ -76,18 +73,57 @@ async def _client(api: Api, pair: tuple[SignedIn, SignedIn, str], until: float) 
     return done
 
 
-async def exchanges_per_second(database_url: str, clients: int, seconds: float) -> int:
-    async with uvicorn_process(database_url, "memory://", settings=SERVER_SETTINGS) as server:
-        limits = httpx.Limits(max_connections=clients + 1)
-        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
-            api = Api(http)
-            pairs = await asyncio.gather(*(_pair(api, n) for n in range(clients)))
-            # A short warm-up, so that connections and caches are made before the clock runs.
-            await asyncio.gather(*(_client(api, p, time.monotonic() + 2) for p in pairs))
-            counts = await asyncio.gather(
-                *(_client(api, p, time.monotonic() + seconds) for p in pairs)
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    exchanges: int
+    server_cpu_seconds: float
+
+
+async def exchanges_per_second(
+    database_url: str, clients: int, seconds: float, processes: int
+) -> Run:
+    """Completed exchanges in `seconds`; the clients spread over `processes` uvicorns."""
+    broadcast = os.environ.get("INDIGO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [
+            await stack.enter_async_context(
+                uvicorn_process(
+                    database_url,
+                    broadcast if processes > 1 else "memory://",
+                    settings=SERVER_SETTINGS,
+                )
             )
-    return sum(counts)
+            for _ in range(processes)
+        ]
+        limits = httpx.Limits(max_connections=clients + 1)
+        apis = [
+            Api(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=s.url, limits=limits, timeout=60)
+                )
+            )
+            for s in servers
+        ]
+        pairs = await asyncio.gather(*(_pair(apis[n % processes], n) for n in range(clients)))
+        # A short warm-up, so that connections and caches are made before the clock runs.
+        await asyncio.gather(
+            *(_client(apis[n % processes], p, time.monotonic() + 2) for n, p in enumerate(pairs))
+        )
+        cpu = sum(cpu_seconds(s.pid) for s in servers)
+        counts = await asyncio.gather(
+            *(
+                _client(apis[n % processes], p, time.monotonic() + seconds)
+                for n, p in enumerate(pairs)
+            )
+        )
+        cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu
+    return Run(sum(counts), cpu)
 
 
 def pgbench_tps(server: str, clients: int, seconds: float) -> float:
@@ -121,8 +157,10 @@ def load() -> str:
     return os.popen("uptime").read().strip().split("load average:")[-1].strip()
 
 
-async def _measure_and_audit(database_url: str, clients: int, seconds: float) -> int:
-    exchanges = await exchanges_per_second(database_url, clients, seconds)
+async def _measure_and_audit(
+    database_url: str, clients: int, seconds: float, processes: int
+) -> Run:
+    measured = await exchanges_per_second(database_url, clients, seconds, processes)
     database = Database(database_url)
     try:
         async with database.read() as session:
@@ -131,45 +169,53 @@ async def _measure_and_audit(database_url: str, clients: int, seconds: float) ->
         await database.dispose()
     if violations:
         raise RuntimeError(f"the ledger audit failed: {violations[:5]}")
-    return exchanges
+    return measured
 
 
-def run(server: str, clients: int, seconds: float) -> Result:
-    name = f"indigo_bench_exchanges_{uuid.uuid4().hex[:8]}"
-    with admin(server) as connection:
-        create_database(connection, name)
-    database_url = make_url(server).set(database=name).render_as_string(False)
-    try:
-        migrations.upgrade(database_url)
-        before = load()
-        exchanges = asyncio.run(_measure_and_audit(database_url, clients, seconds))
-        tps = pgbench_tps(server, clients, seconds)
-        after = load()
-    finally:
+def run(server: str, clients: int, seconds: float, processes: list[int]) -> Result:
+    before = load()
+    runs = {}
+    for count in processes:
+        name = f"indigo_bench_exchanges_{uuid.uuid4().hex[:8]}"
         with admin(server) as connection:
-            drop_database(connection, name)
-    return Result(clients, seconds, exchanges, tps, before, after)
+            create_database(connection, name)
+        database_url = make_url(server).set(database=name).render_as_string(False)
+        try:
+            migrations.upgrade(database_url)
+            runs[count] = asyncio.run(_measure_and_audit(database_url, clients, seconds, count))
+        finally:
+            with admin(server) as connection:
+                drop_database(connection, name)
+    tps = pgbench_tps(server, clients, seconds)
+    return Result(clients, seconds, runs, tps, before, load())
 
 
 def report(result: Result) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    ratio = result.per_second / result.pgbench_tps
+    processes = " ".join(str(p) for p in result.runs)
+    rows = "\n".join(
+        f"| completed exchanges, {p} uvicorn process{'es' if p > 1 else ''} "
+        f"({run.exchanges:,} in {result.seconds:g} s) | {run.exchanges / result.seconds:.1f} "
+        f"| {run.exchanges / result.seconds / result.pgbench_tps:.3f} "
+        f"| {1000 * run.server_cpu_seconds / max(run.exchanges, 1):.1f} |"
+        for p, run in result.runs.items()
+    )
     return f"""{SECTION}
 
 {now}. `.venv/bin/python -m bench.exchanges --clients {result.clients} --seconds \
-{result.seconds:g}`: one uvicorn process (`INDIGO_PRODUCTION=true`) on a fresh PostgreSQL
-database; {result.clients} clients, each a pair of members looping requestExchange,
-acceptExchange, completeExchange on a 1-digo offer (three mutations, each one unit of work,
-through the clients' own documents over keep-alive HTTP). Then `pgbench -b tpcb-like -c
-{result.clients} -j 2 -T {result.seconds:g}` on a database of its own on the same server. The
-ledger audit found nothing afterwards. Load average (1, 5, 15 min) before: {result.load_before};
-after: {result.load_after}.
+{result.seconds:g} --processes {processes}`: uvicorn (`INDIGO_PRODUCTION=true`, events over
+Redis when there are several processes) on a fresh PostgreSQL database per run;
+{result.clients} clients, each a pair of members looping requestExchange, acceptExchange,
+completeExchange on a 1-digo offer (three mutations, each one unit of work, through the
+clients' own documents over keep-alive HTTP), spread evenly over the processes. Then `pgbench
+-b tpcb-like -c {result.clients} -j 2 -T {result.seconds:g}` on a database of its own on the
+same server. The ledger audit found nothing after each run. Load average (1, 5, 15 min)
+before: {result.load_before}; after: {result.load_after}.
 
-| what | per second |
-|---|---:|
-| completed exchanges ({result.exchanges:,} in {result.seconds:g} s) | {result.per_second:.1f} |
-| pgbench TPC-B-like transactions | {result.pgbench_tps:.1f} |
-| **ratio** | **{ratio:.3f}** |
+| what | per second | ratio to pgbench | server CPU ms each |
+|---|---:|---:|---:|
+{rows}
+| pgbench TPC-B-like transactions | {result.pgbench_tps:.1f} | 1 | |
 """
 
 
@@ -184,12 +230,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="uvicorn processes, one run each (above 1: events over Redis)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
     arguments = parser.parse_args()
     server = os.environ.get(
         "INDIGO_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     )
-    result = run(server, arguments.clients, arguments.seconds)
+    result = run(server, arguments.clients, arguments.seconds, arguments.processes)
     section = report(result)
     print(section)
     if not arguments.no_write:

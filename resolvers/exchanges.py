@@ -117,8 +117,7 @@ async def _hold(
     if not holds:
         return []
     member = exchange.beneficiary_id
-    accounts = await ledger.account_ids(session, [member])
-    await ledger.lock_accounts(session, [accounts[member, asset] for asset, _, _ in holds])
+    accounts = await ledger.locked_accounts(session, [(member, asset) for asset, _, _ in holds])
     for asset, amount, field in holds:
         await ledger.hold(session, accounts[member, asset], asset, amount, field)
     return [member]
@@ -131,8 +130,7 @@ async def _release(session: AsyncSession, economy: Economy, exchange: Exchange) 
     if not releases:
         return []
     member = exchange.beneficiary_id
-    accounts = await ledger.account_ids(session, [member])
-    await ledger.lock_accounts(session, [accounts[member, asset] for asset, _ in releases])
+    accounts = await ledger.locked_accounts(session, [(member, asset) for asset, _ in releases])
     for asset, amount in releases:
         await ledger.release(session, accounts[member, asset], amount)
     return [member]
@@ -159,8 +157,7 @@ async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> l
     if not moves:
         return []
     sides = [(asset, member) for asset, debit, credit, _, _ in moves for member in (debit, credit)]
-    accounts = await ledger.account_ids(session, {member for _, member in sides})
-    await ledger.lock_accounts(session, [accounts[member, asset] for asset, member in sides])
+    accounts = await ledger.locked_accounts(session, [(member, asset) for asset, member in sides])
     for asset, debit, credit, amount, kind in moves:
         await ledger.transfer(
             session,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -70,21 +70,28 @@ async def account_id(session: AsyncSession, member_id: int | None, asset: Asset)
     return found
 
 
-async def account_ids(
-    session: AsyncSession, member_ids: Iterable[int | None]
+async def locked_accounts(
+    session: AsyncSession, wanted: Iterable[tuple[int | None, Asset]]
 ) -> dict[tuple[int | None, Asset], int]:
-    """Every account of these members (None: the commons), by (member, asset), in one read."""
-    wanted = set(member_ids)
-    owner = col(Account.member_id)
-    owned = owner.in_([m for m in wanted if m is not None])
+    """The accounts of these (member, asset) pairs (member None: the commons), by pair, found
+    and locked in id order by one statement, as lock_accounts would lock them."""
+    owner, asset = col(Account.member_id), col(Account.asset)
     rows = await session.execute(
-        select(owner, col(Account.asset), col(Account.id)).where(
-            owned | owner.is_(None) if None in wanted else owned
+        select(owner, asset, col(Account.id))
+        .where(
+            or_(
+                *(
+                    (owner.is_(None) if member is None else owner == member) & (asset == kind)
+                    for member, kind in set(wanted)
+                )
+            )
         )
+        .order_by(col(Account.id))
+        .with_for_update()  # nothing on SQLite, where BEGIN IMMEDIATE already serialises
     )
     return {
-        (member, Asset(asset)): account
-        for member, asset, account in rows.all()
+        (member, Asset(kind)): account
+        for member, kind, account in rows.all()
         if account is not None  # a primary key: never NULL once read back
     }
 
