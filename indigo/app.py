@@ -7,9 +7,9 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,14 +17,16 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from indigo.csrf import CsrfProtection
@@ -83,6 +85,13 @@ class IndigoGraphQL(GraphQL[Context, Root]):
     async def get_root_value(self, request: Request | WebSocket) -> Root:
         return self.root
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # Strawberry reads fields of whatever it gets: `null` or `3` would be a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "Expected a JSON object")
+        return parsed
+
     async def execute_single(
         self,
         request: Request,
@@ -92,12 +101,29 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         root_value: Root | None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """One operation over HTTP, which answers one result: subscriptions need the WebSocket
+        (Strawberry would run one here as if it were a query, and fail inside)."""
         too_long = self.limits.document_too_long(request_data.query)
         if too_long is not None:
             return ExecutionResult(data=None, errors=[too_long])
-        return await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except InvalidOperationTypeError as error:
+            reason = error.as_http_error_reason(request_adapter.method)
+            raise HTTPException(400, reason) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
 
     async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
         context = Context(request=request, response=None, platform=self.platform)
