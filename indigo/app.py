@@ -21,16 +21,13 @@ from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from indigo.csrf import CsrfProtection
 from indigo.settings import Settings, describe
+from indigo.websocket import CheckedTransportWSHandler
 from models import Database
 from realtime.hub import Hub
 from resolvers.auth import authenticate
@@ -43,25 +40,8 @@ READY_TIMEOUT_SECONDS = 2.0
 NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 
-class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
-    """Refuses an over-long document in a `subscribe` message before anything parses it."""
-
-    view: IndigoGraphQL
-
-    async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        payload: object = message.get("payload")
-        query = payload.get("query") if isinstance(payload, dict) else None
-        too_long = self.view.limits.document_too_long(query)
-        if too_long is not None and self.connection_acknowledged:
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [too_long.formatted]}
-            )
-            return
-        await super().handle_subscribe(message)
-
-
 class IndigoGraphQL(GraphQL[Context, Root]):
-    graphql_transport_ws_handler_class = LimitedTransportWSHandler
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
 
     def __init__(self, platform: Platform, settings: Settings) -> None:
         super().__init__(

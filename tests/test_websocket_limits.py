@@ -186,3 +186,27 @@ async def test_a_document_over_the_token_limit_closes_the_socket_with_the_reason
         4400,
         "Syntax Error: Document contains more than 40 tokens. Parsing aborted.",
     )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        7,
+        [1],
+        {"id": "1", "type": "subscribe", "payload": []},
+        {"id": "1", "type": "subscribe", "payload": {"query": 123}},
+        {"id": 1, "type": "subscribe", "payload": {"query": "{ __typename }"}},
+        {"id": "1", "type": "subscribe", "payload": {"query": "{ a }", "variables": "x"}},
+        {"id": "1", "type": "subscribe", "payload": {"query": "{ a }", "operationName": 3}},
+    ],
+)
+async def test_a_message_of_the_wrong_shape_closes_the_socket(
+    settings: Settings, database: Database, message: object
+) -> None:
+    async with served(settings) as server, socket_to(server.url) as socket:
+        await socket.send(json.dumps(message))
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(socket)
+
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4400, "Invalid message")

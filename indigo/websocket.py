@@ -1,0 +1,63 @@
+"""The graphql-transport-ws handler, strict about what a client may send.
+
+Strawberry's own handler trusts a message's shape: a payload that is a list, or a query that is
+a number, crashes the connection or ends the operation without a word. Here such a message
+closes the socket with 4400, as the protocol says for an invalid message, and an over-long
+document is refused before anything parses it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    Message,
+    SubscribeMessage,
+)
+
+from schema.context import Context
+from schema.rate_limits import Root
+
+if TYPE_CHECKING:
+    from indigo.app import IndigoGraphQL
+
+INVALID = "Invalid message"
+
+
+def well_formed(message: object) -> bool:
+    """Whether `message` has the shape the protocol gives it; its content is checked later."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return False
+    if message["type"] != "subscribe":
+        return True
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables"), dict | None)
+        and isinstance(payload.get("operationName"), str | None)
+        and isinstance(payload.get("extensions"), dict | None)
+    )
+
+
+class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
+    view: IndigoGraphQL
+
+    async def handle_message(self, message: Message) -> None:
+        if not well_formed(message):
+            await self.handle_invalid_message(INVALID)
+            return
+        await super().handle_message(message)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        too_long = self.view.limits.document_too_long(message["payload"]["query"])
+        if too_long is not None and self.connection_acknowledged:
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [too_long.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
