@@ -42,6 +42,8 @@ class Notice:
         shared = self._shared.get(key)
         if shared is None:
             shared = self._shared[key] = asyncio.ensure_future(load())
+        if shared.done():  # the common case, once the first subscriber has loaded it
+            return cast(T, shared.result())
         return cast(T, await asyncio.shield(shared))
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import col, func, or_, select
 
 from models import Listing, ListingStatus, ListingType, Member
 from realtime.channels import cells_in_box
+from realtime.fanout import Notice
 from resolvers import members
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
@@ -44,6 +45,7 @@ class FeedAppeal:
     listing: Listing
     author: Member | None
     distance_km: float
+    notice: Notice | None = None  # what announced it live, shared by the process's helpers
 
 
 def check_feed(request: FeedRequest) -> None:
@@ -98,7 +100,7 @@ async def _feed(
             highest = max(highest, appeal_id)
             found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
             if found is not None and (appeal := _matching(request, *found)):
-                yield appeal
+                yield replace(appeal, notice=notice)
 
 
 async def _latest_listing_id(platform: Platform) -> int:

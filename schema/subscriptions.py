@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 
 import strawberry
+from graphql import ExecutionResult
 from starlette.websockets import WebSocket, WebSocketState
 
-from realtime.fanout import TooSlow
+from realtime.fanout import Notice, TooSlow
 from resolvers import appeal_feed, member_feed
 from resolvers.errors import DomainError
 from schema.context import Info
@@ -42,6 +43,18 @@ class AppealFeedEvent:
     )
     distance_km: float
     appeal: Listing
+    # A live event is executed once per process for each document and standpoint.
+    notice: strawberry.Private[Notice | None] = None
+    standpoint: strawberry.Private[str] = "anonymous"
+
+    def share_key(self) -> Hashable | None:
+        return None if self.notice is None else self.standpoint
+
+    async def once(
+        self, key: Hashable, execute: Callable[[], Awaitable[ExecutionResult]]
+    ) -> ExecutionResult:
+        assert self.notice is not None
+        return await self.notice.once(("execution", key), execute)
 
 
 def _cut_off(info: Info) -> Callable[[], None]:
@@ -64,6 +77,13 @@ async def _until_closed() -> None:
     cancels its operations when it is closed; ending the operation now would send a last
     `complete` after the close frame."""
     await asyncio.get_running_loop().create_future()
+
+
+def _standpoint(info: Info, author_id: int) -> str:
+    """What decides how a member sees an appeal: signed in or not, and whether it is theirs."""
+    if info.context.viewer_id is None:
+        return "anonymous"
+    return "author" if info.context.viewer_id == author_id else "member"
 
 
 def _fresh_loaders(info: Info) -> Loaders:
@@ -104,6 +124,8 @@ class Subscription:
                     cursor=encode_id(CURSOR_KIND, found.listing.id),
                     distance_km=found.distance_km,
                     appeal=Listing(row=found.listing),
+                    notice=found.notice,
+                    standpoint=_standpoint(info, found.listing.author_id),
                 )
         except TooSlow:
             await _until_closed()

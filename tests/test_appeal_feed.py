@@ -178,3 +178,36 @@ async def test_appeals_created_while_the_replay_runs_arrive_once_each(server: Se
     assert len(set(ids)) == len(ids)
     assert ids[: len(before)] == before
     assert appeal_ids([last]) == [live]
+
+
+async def test_helpers_of_one_process_each_get_their_own_distance_and_view(
+    server: Served,
+) -> None:
+    author = await server.api.register(display_name="Sacha")
+    member = await server.api.register()
+    exact = {"latitude": 48.856614, "longitude": 2.352222}
+    async with (
+        subscribed(server.url, "AppealFeed", feed_variables(PARIS, 10)) as anonymous_here,
+        subscribed(server.url, "AppealFeed", feed_variables(NEAR_PARIS, 10)) as anonymous_away,
+        subscribed(
+            server.url, "AppealFeed", feed_variables(NEAR_PARIS, 10), token=member.token
+        ) as member_away,
+        subscribed(
+            server.url, "AppealFeed", feed_variables(PARIS, 10), token=author.token
+        ) as authors_own,
+    ):
+        await server.listening(PARIS, 4)
+        await post_appeal(server.api, author, location=exact)
+        events = [
+            (await feed.next())["appealCreated"]
+            for feed in (anonymous_here, anonymous_away, member_away, authors_own)
+        ]
+
+    assert [round(e["distanceKm"], 1) for e in events] == [0.0, 1.0, 1.0, 0.0]
+    assert [e["appeal"]["location"] for e in events] == [
+        {"latitude": 48.86, "longitude": 2.35},
+        {"latitude": 48.86, "longitude": 2.35},
+        {"latitude": 48.86, "longitude": 2.35},
+        exact,
+    ]
+    assert len({e["cursor"] for e in events}) == 1
