@@ -21,15 +21,12 @@ from hypothesis.stateful import (
 from indigo.app import create_app
 from resolvers import ledger
 from resolvers.audit import audit
-from resolvers.economy import Economy
-from resolvers.exchanges import discount
 from resolvers.platform import Platform
 from schema.ids import decode_id
 from tests.api import Api, SignedIn
 from tests.economy import members, move, post_listing, roomy_settings
 
 MEMBERS = 3
-ECONOMY = Economy()
 actors = st.integers(0, MEMBERS - 1)
 # Who sends a move: below MEMBERS, a member the table allows (so that exchanges get far;
 # Hypothesis favours small numbers), else member `sender - MEMBERS`, maybe the wrong one.
@@ -82,16 +79,17 @@ class World:
 
     def commit(self, deal: Deal, member: int, wanted: int) -> str | None:
         """The beneficiary's holds, as the model sees them: the refusal, or None."""
-        bought = discount(ECONOMY, deal.price, wanted)
+        # Each goodvibe is worth one digo off, up to half the price rounded down.
+        spent = min(wanted, deal.price // 2)
         purse = self.purses[member]
-        price = deal.price - bought.digos
+        price = deal.price - spent
         if price > purse.digos - purse.held:
             return "INSUFFICIENT_DIGOS"
-        if bought.goodvibes > purse.goodvibes - purse.held_goodvibes:
+        if spent > purse.goodvibes - purse.held_goodvibes:
             return "INSUFFICIENT_GOODVIBES"
         purse.held += price
-        purse.held_goodvibes += bought.goodvibes
-        deal.held, deal.held_goodvibes, deal.discount = price, bought.goodvibes, bought.digos
+        purse.held_goodvibes += spent
+        deal.held, deal.held_goodvibes, deal.discount = price, spent, spent
         return None
 
     def release(self, deal: Deal) -> None:
