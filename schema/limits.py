@@ -40,7 +40,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
-from resolvers.pages import DEFAULT_PAGE
+from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
 
 LIMIT_CODE = "QUERY_LIMIT_EXCEEDED"
 
@@ -229,8 +229,9 @@ class _Cost:
             value = self.variables.get(argument.value.name.value)
         if value is None:
             return DEFAULT_PAGE
-        # A `first` that is not a whole number is refused by execution itself.
-        return max(value, 1) if isinstance(value, int) else 1
+        # A `first` that is not a whole number, or above MAX_PAGE, is refused by execution
+        # itself with BAD_USER_INPUT: it never costs more than the largest page.
+        return min(max(value, 1), MAX_PAGE) if isinstance(value, int) else 1
 
 
 class QueryCostLimit(SchemaExtension):
