@@ -5,23 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from strawberry.extensions import (
-    DisableIntrospection,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
-from schema.limits import QueryLimits
+from schema.limits import CachedParse, QueryLimits
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
 from schema.rate_limits import rate_limit_mutations
+from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
 Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
@@ -33,7 +29,7 @@ def build_schema(
 ) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         *(limits or QueryLimits()).extensions(),
-        ParserCache,
+        CachedParse,
         ValidationCache,
     ]
     if not introspection:
@@ -41,5 +37,9 @@ def build_schema(
     rate_limit_mutations(Mutation)
     schema_class = ProductionSchema if production else strawberry.Schema
     return schema_class(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=SharedEventExecution,
     )
