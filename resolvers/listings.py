@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import utcnow
 from realtime.events import AppealCreated
-from resolvers import ledger
+from resolvers import appeal_feed, ledger
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -72,6 +72,7 @@ async def create_listing(platform: Platform, author_id: int, draft: ListingDraft
     async with platform.unit_of_work() as work:
         if draft.type is ListingType.APPEAL:
             await _check_may_appeal(work.session, author_id, draft.digos, platform)
+            await appeal_feed.take_commit_turn(work.session)
         listing = new_listing(author_id, draft)
         work.session.add(listing)
         await work.session.flush()

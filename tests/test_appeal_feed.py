@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from indigo.settings import Settings
 from models import Database
+from resolvers.appeal_feed import take_commit_turn
 from tests.live import (
     LYON,
     NEAR_PARIS,
@@ -20,6 +22,7 @@ from tests.live import (
     served,
     subscribed,
 )
+from tests.polling import until
 
 
 @pytest.fixture
@@ -211,3 +214,29 @@ async def test_helpers_of_one_process_each_get_their_own_distance_and_view(
         exact,
     ]
     assert len({e["cursor"] for e in events}) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_appeals_take_turns_to_commit_so_ids_commit_in_order(database: Database) -> None:
+    order: list[str] = []
+
+    async def waiting_appeal() -> None:
+        async with database.write() as session:
+            await take_commit_turn(session)
+            order.append("second appeal's turn")
+
+    async def someone_waits_for_the_turn() -> bool:
+        async with database.read() as session:
+            waiting = await session.scalar(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            )
+        return bool(waiting == 1)
+
+    async with database.write() as first:
+        await take_commit_turn(first)
+        second = asyncio.create_task(waiting_appeal())
+        await until(someone_waits_for_the_turn)
+        order.append("first appeal commits")
+    await second
+
+    assert order == ["first appeal commits", "second appeal's turn"]
