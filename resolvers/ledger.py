@@ -35,10 +35,6 @@ class Wallet:
     def available_digos(self) -> int:
         return self.digos - self.held_digos
 
-    @property
-    def available_goodvibes(self) -> int:
-        return self.goodvibes - self.held_goodvibes
-
 
 def dialect(session: AsyncSession) -> str:
     """The database's dialect name: a few statements differ between SQLite and PostgreSQL."""
