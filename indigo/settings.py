@@ -14,6 +14,10 @@ from schema.limits import QueryLimits
 NonNegative = Annotated[int, Field(ge=0)]
 Positive = Annotated[int, Field(ge=1)]
 
+# The product's defaults live with the rules that use them; settings only read them.
+ECONOMY = Economy()
+LIMITS = QueryLimits()
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -26,25 +30,24 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 1
 
-    welcome_digos: NonNegative = 20
-    max_price: NonNegative = 100
-    goodvibe_value: Annotated[int, Field(ge=1)] = 1
-    max_discount_percent: Annotated[int, Field(ge=0, le=100)] = 50
-    max_open_appeals: NonNegative = 3
+    welcome_digos: NonNegative = ECONOMY.welcome_digos
+    max_price: NonNegative = ECONOMY.max_price
+    goodvibe_value: Positive = ECONOMY.goodvibe_value
+    max_discount_percent: Annotated[int, Field(ge=0, le=100)] = ECONOMY.max_discount_percent
+    max_open_appeals: NonNegative = ECONOMY.max_open_appeals
 
-    token_ttl_hours: Annotated[int, Field(ge=1)] = 720
-    login_attempts_per_minute: Annotated[int, Field(ge=1)] = 10
+    token_ttl_hours: Positive = ECONOMY.token_ttl_hours
+    login_attempts_per_minute: Positive = ECONOMY.login_attempts_per_minute
 
     production: bool = False
     graphiql: bool | None = None
     introspection: bool | None = None
 
-    # Defaults close to graphql-armor's; GraphiQL's own introspection query fits in them.
-    max_query_depth: Positive = 10
-    max_query_aliases: NonNegative = 15
-    max_query_tokens: Positive = 2000
-    max_query_characters: Positive = 15000
-    max_query_cost: Positive = 5000
+    max_query_depth: Positive = LIMITS.max_depth
+    max_query_aliases: NonNegative = LIMITS.max_aliases
+    max_query_tokens: Positive = LIMITS.max_tokens
+    max_query_characters: Positive = LIMITS.max_characters
+    max_query_cost: Positive = LIMITS.max_cost
     mutations_per_minute: Positive = 60
 
     # Pages on these origins may open WebSockets (same-origin pages always may).

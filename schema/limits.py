@@ -47,6 +47,7 @@ LIMIT_CODE = "QUERY_LIMIT_EXCEEDED"
 
 @dataclass(frozen=True, slots=True)
 class QueryLimits:
+    # Defaults close to graphql-armor's; GraphiQL's own introspection query fits in them.
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
