@@ -20,6 +20,7 @@ import httpx
 from indigo import migrations
 from indigo.app import create_app
 from indigo.settings import Settings
+from tests.api import Api
 
 FRAGMENT_BOMB = (
     "query { me { ...F0 } } "
@@ -47,7 +48,7 @@ async def measure(seconds: float) -> list[tuple[str, int, float, float]]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-                token = await sign_up(http)
+                token = (await Api(http).register()).token
                 for name, document in DOCUMENTS.items():
                     body = {"query": document}
                     headers = {"Authorization": f"Bearer {token}"}
@@ -60,18 +61,6 @@ async def measure(seconds: float) -> list[tuple[str, int, float, float]]:
                     used = time.process_time() - cpu
                     rows.append((name, count, wall / count * 1000, used / count * 1000))
         return rows
-
-
-async def sign_up(http: httpx.AsyncClient) -> str:
-    response = await http.post(
-        "/graphql",
-        json={
-            "query": 'mutation { register(input: {email: "bench@example.org", '
-            'password: "correct horse battery", displayName: "Bench"}) { token } }'
-        },
-    )
-    token: str = response.json()["data"]["register"]["token"]
-    return token
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from models import Database
 from resolvers.audit import audit
 from schema import build_schema
 from schema.ids import encode_id
-from tests.api import CLIENT_DOCUMENTS
+from tests.api import CLIENT_DOCUMENTS, Api
 
 # Per database: enough to reach every field several ways, few enough to stay quick.
 GENERATED_DOCUMENTS = 900
@@ -144,7 +144,7 @@ def fuzz(settings_: Settings, requests: SearchStrategy[Body], count: int) -> lis
         lifespan = app.router.lifespan_context(app)
         runner.run(lifespan.__aenter__())
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        token = runner.run(sign_up(http))
+        token = runner.run(Api(http).register()).token
 
         @given(body=requests, signed_in=strategies.booleans())
         @settings(
@@ -165,18 +165,6 @@ def fuzz(settings_: Settings, requests: SearchStrategy[Body], count: int) -> lis
             runner.run(lifespan.__aexit__(None, None, None))
         problems.extend(runner.run(ledger_violations(settings_.database_url)))
     return problems
-
-
-async def sign_up(http: httpx.AsyncClient) -> str:
-    response = await http.post(
-        "/graphql",
-        json={
-            "query": 'mutation { register(input: {email: "fuzz@example.org", '
-            'password: "correct horse battery", displayName: "Fuzz"}) { token } }'
-        },
-    )
-    token: str = response.json()["data"]["register"]["token"]
-    return token
 
 
 def check(response: httpx.Response) -> list[str]:
