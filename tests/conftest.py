@@ -21,6 +21,7 @@ from models import Database
 from resolvers.audit import audit
 from tests.api import Api
 from tests.postgres import admin, create_database, drop_database
+from tests.redis_server import RedisServer, redis_server
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -104,3 +105,10 @@ async def api(app: Starlette) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
         yield Api(http)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[RedisServer]:
+    """A redis-server of the test's own, on a free port, that the test may stop and start."""
+    async with redis_server() as running:
+        yield running

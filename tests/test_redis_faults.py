@@ -12,13 +12,7 @@ from indigo.settings import Settings
 from models import Database
 from tests.live import NEAR_PARIS, PARIS, Served, feed_variables, post_appeal, served, subscribed
 from tests.polling import until
-from tests.redis_server import RedisServer, redis_server
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[RedisServer]:
-    async with redis_server() as running:
-        yield running
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture

@@ -17,15 +17,9 @@ from tests.economy import exchange_of, post_listing
 from tests.live import PARIS, feed_variables, post_appeal, subscribed
 from tests.polling import until
 from tests.processes import uvicorn_process
-from tests.redis_server import RedisServer, redis_server
+from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[RedisServer]:
-    async with redis_server() as running:
-        yield running
 
 
 @pytest.fixture
