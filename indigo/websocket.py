@@ -31,6 +31,8 @@ def well_formed(message: object) -> bool:
     """Whether `message` has the shape the protocol gives it; its content is checked later."""
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return False
+    if message["type"] == "complete":
+        return isinstance(message.get("id"), str)
     if message["type"] != "subscribe":
         return True
     payload = message.get("payload")

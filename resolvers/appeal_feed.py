@@ -95,7 +95,7 @@ async def _feed(
         cells_in_box(box.south, box.north, box.longitudes), on_overflow
     ) as listener:
         # Listening already, so whatever commits from now on arrives live or in a replay.
-        start = request.after if request.after is not None else await _latest_listing_id(platform)
+        start = request.after if request.after is not None else await _latest_appeal_id(platform)
         floor = highest = start  # live ids up to `floor` were replayed or predate the feed
         catch_up_from = request.after
         resyncs: set[object] = set()
@@ -123,9 +123,12 @@ async def _feed(
                 yield replace(appeal, notice=notice)
 
 
-async def _latest_listing_id(platform: Platform) -> int:
+async def _latest_appeal_id(platform: Platform) -> int:
+    """Appeals alone: an offer or need may commit a greater id while an appeal with a smaller
+    one is still committing (only appeals take turns), and the feed would skip that appeal."""
     async with platform.db.read() as session:
-        return await session.scalar(select(func.max(col(Listing.id)))) or 0
+        latest = select(func.max(col(Listing.id))).where(col(Listing.type) == ListingType.APPEAL)
+        return await session.scalar(latest) or 0
 
 
 async def _replay(

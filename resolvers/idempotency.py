@@ -16,15 +16,19 @@ from sqlmodel import col, select
 from models import IdempotencyKey
 from resolvers.errors import invalid
 from resolvers.ledger import dialect
-from resolvers.validation import Checks
+from resolvers.validation import Checks, has_control_characters
 
 FIELD = "idempotencyKey"
 MAX_KEY_LENGTH = 100
 
 
 def check_key(checks: Checks, key: str | None) -> None:
-    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+    if key is None:
+        return
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
         checks.refuse(FIELD, f"must be 1 to {MAX_KEY_LENGTH} characters")
+    elif has_control_characters(key):
+        checks.refuse(FIELD, "must not contain control characters")
 
 
 async def claim(session: AsyncSession, member_id: int, key: str, request: str) -> int | None:

@@ -22,7 +22,7 @@ class Checks:
     def text(self, field: str, value: str, *, min_length: int = 0, max_length: int) -> str:
         """The value with surrounding white space removed, if its length is allowed."""
         cleaned = value.strip()
-        if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in cleaned):
+        if has_control_characters(cleaned, allowed="\n\t"):
             self.refuse(field, "must not contain control characters")
         elif len(cleaned) < min_length:
             self.refuse(
@@ -64,5 +64,10 @@ def is_email(normalised: str) -> bool:
     return (
         len(normalised) <= 254
         and _EMAIL.match(normalised) is not None
-        and not any(unicodedata.category(c) == "Cc" for c in normalised)
+        and not has_control_characters(normalised)
     )
+
+
+def has_control_characters(value: str, allowed: str = "") -> bool:
+    """NUL and the like: PostgreSQL refuses a NUL in text, and none belongs in a field."""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)

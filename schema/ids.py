@@ -15,6 +15,9 @@ def encode_id(kind: str, pk: int | None) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{kind}:{pk}".encode()).decode())
 
 
+MAX_PRIMARY_KEY = 2**31 - 1
+
+
 def decode_id(kind: str, value: str, field: str = "id") -> int:
     """The primary key inside an ID of `kind`; a VALIDATION error for anything else."""
     try:
@@ -22,6 +25,10 @@ def decode_id(kind: str, value: str, field: str = "id") -> int:
     except (binascii.Error, UnicodeError, ValueError):
         raise invalid(field, f"is not a {kind} ID") from None
     prefix, _, number = decoded.partition(":")
-    if prefix != kind or not number.isdigit() or len(number) > 18:
+    # Primary keys are 32-bit integers: a larger number names no row, and PostgreSQL would
+    # refuse to compare it rather than find nothing.
+    if prefix != kind or not number.isascii() or not number.isdigit() or len(number) > 10:
         raise invalid(field, f"is not a {kind} ID")
+    if int(number) > MAX_PRIMARY_KEY:
+        raise invalid(field, f"no {kind} has this ID")
     return int(number)

@@ -416,6 +416,22 @@ async def test_goodvibes_are_applied_only_by_a_committing_beneficiary(
             {"exchangeId": "RXhjaGFuZ2U6MQ==", "idempotencyKey": ""},
             ("VALIDATION", "idempotencyKey"),
         ),
+        (
+            "CancelExchange",
+            {"exchangeId": "RXhjaGFuZ2U6MQ==", "idempotencyKey": "a\x00b"},
+            ("VALIDATION", "idempotencyKey"),
+        ),
+        # Beyond a 32-bit key: PostgreSQL would refuse to compare it with the id column.
+        (
+            "CompleteExchange",
+            {"exchangeId": "RXhjaGFuZ2U6MTAwMDAwMDAwMDAwMDAwMDAw"},
+            ("VALIDATION", "exchangeId"),
+        ),
+        (
+            "RequestExchange",
+            {"listingId": "TGlzdGluZzoyMTQ3NDgzNjQ4"},
+            ("VALIDATION", "listingId"),
+        ),
     ],
 )
 async def test_unknown_or_malformed_input_is_refused(

@@ -198,6 +198,8 @@ async def test_a_document_over_the_token_limit_closes_the_socket_with_the_reason
         {"id": 1, "type": "subscribe", "payload": {"query": "{ __typename }"}},
         {"id": "1", "type": "subscribe", "payload": {"query": "{ a }", "variables": "x"}},
         {"id": "1", "type": "subscribe", "payload": {"query": "{ a }", "operationName": 3}},
+        {"id": [1], "type": "complete"},
+        {"type": "complete"},
     ],
 )
 async def test_a_message_of_the_wrong_shape_closes_the_socket(
