@@ -136,11 +136,31 @@ async def _release(session: AsyncSession, economy: Economy, exchange: Exchange) 
     return [member]
 
 
+async def _close_answered_appeal(session: AsyncSession, listing_id: int) -> None:
+    """An appeal is answered once. The commons pays its reward a single time; otherwise two
+    members could complete help on one appeal again and again, minting goodvibes (and, spent
+    as discounts, digos) without end. Other exchanges accepted on it can then be cancelled."""
+    appeal = await session.scalar(
+        select(Listing).where(col(Listing.id) == listing_id).with_for_update()
+    )
+    assert appeal is not None
+    if appeal.status != ListingStatus.OPEN:
+        raise DomainError.of(
+            ErrorCode.LISTING_CLOSED,
+            "this appeal is closed: it was already answered, or its author closed it",
+            "exchangeId",
+        )
+    appeal.status = ListingStatus.CLOSED
+    appeal.updated_at = utcnow()
+
+
 async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
     """Completion: the provider gets the full price (the commons paying the discount) and the
     goodvibes spent go back to the commons; or, on an appeal, the commons rewards the provider
     with `digos` goodvibes. Only the accounts that move are locked, so a completion without a
     discount leaves the commons free for others."""
+    if exchange.listing_type == ListingType.APPEAL:
+        await _close_answered_appeal(session, exchange.listing_id)
     provider, beneficiary = exchange.provider_id, exchange.beneficiary_id
     held_digos, held_goodvibes = exchange.held_digos, exchange.held_goodvibes
     moves: list[tuple[Asset, int | None, int | None, int, TransferKind]] = (

@@ -49,6 +49,7 @@ class Purse:
 @dataclass
 class Deal:
     id: str
+    listing: Listed
     type: str
     price: int
     provider: int
@@ -69,6 +70,7 @@ class Listed:
     author: int
     type: str
     price: int
+    closed: bool = False
 
 
 @dataclass
@@ -165,6 +167,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             wanted = wanted if offer else 0
         deal = Deal(
             id="",
+            listing=listing,
             type=listing.type,
             price=listing.price,
             provider=listing.author if offer else actor,
@@ -172,6 +175,8 @@ class ExchangeMachine(RuleBasedStateMachine):
         )
         if listing.author == actor:
             refusal: str | None = "OWN_LISTING"
+        elif listing.closed:
+            refusal = "LISTING_CLOSED"
         elif not offer:
             refusal = "VALIDATION" if wanted else None
         else:
@@ -229,17 +234,21 @@ class ExchangeMachine(RuleBasedStateMachine):
         }
         who, sources = allowed[target]
         actor = sender - MEMBERS if sender >= MEMBERS else who[sender % len(who)]
+        answered_appeal = target == "COMPLETED" and deal.type == "APPEAL"
         refusal = (
             "FORBIDDEN"
             if actor not in who
-            else None
-            if deal.status in sources
             else "INVALID_STATE"
+            if deal.status not in sources
+            else "LISTING_CLOSED"
+            if answered_appeal and deal.listing.closed
+            else None
         )
         self._expect(self._send(operation, actor, exchangeId=deal.id), refusal)
         if refusal is None:
             self.world.pay(deal) if target == "COMPLETED" else self.world.release(deal)
             deal.status = target
+            deal.listing.closed = deal.listing.closed or answered_appeal
 
     # One rule that draws the move, rather than a rule per move: Hypothesis's swarm testing
     # would leave most runs without one of request, accept and complete, and so without any

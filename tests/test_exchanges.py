@@ -167,6 +167,30 @@ async def test_an_appeal_rewards_its_helper_in_goodvibes_from_the_commons(api: A
     assert await wallet(api, short) == wallet_of(20)
 
 
+async def test_an_appeal_is_answered_once_and_then_closed(api: Api, database: Database) -> None:
+    first, second, latecomer, short = await members(api, 4)
+    appeal = await post_listing(api, short, "APPEAL", 30)
+    answers = [
+        await exchange_of(api, "RequestExchange", helper, listingId=appeal)
+        for helper in (first, second)
+    ]
+    for answer in answers:
+        await exchange_of(api, "AcceptExchange", short, exchangeId=answer["id"])
+
+    await exchange_of(api, "CompleteExchange", short, exchangeId=answers[0]["id"])
+    again = await _refused(api, database, "CompleteExchange", short, exchangeId=answers[1]["id"])
+    late = await _refused(api, database, "RequestExchange", latecomer, listingId=appeal)
+    listing = await api.data("Listing", {"id": appeal})
+
+    assert again == [("LISTING_CLOSED", "exchangeId")]
+    assert late == [("LISTING_CLOSED", "listingId")]
+    assert listing["listing"]["status"] == "CLOSED"
+    assert await wallet(api, first) == wallet_of(20, goodvibes=30)
+    assert await wallet(api, second) == wallet_of(20)
+    cancelled = await exchange_of(api, "CancelExchange", second, exchangeId=answers[1]["id"])
+    assert cancelled["status"] == "CANCELLED"
+
+
 # -- the goodvibes discount -----------------------------------------------------------------
 
 
