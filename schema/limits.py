@@ -180,8 +180,16 @@ class _Cost:
         self.fragments = _fragments(document)
         self.variables = variables
         self.measured: dict[str, int] = {}
+        self.defaults: dict[str, int] = {}
 
     def operation(self, operation: OperationDefinitionNode) -> int:
+        # A variable the request leaves out takes its declared default, as execution will.
+        self.defaults = {
+            definition.variable.name.value: int(definition.default_value.value)
+            for definition in operation.variable_definitions or ()
+            if isinstance(definition.default_value, IntValueNode)
+        }
+        self.measured = {}
         root = self.schema.get_root_type(operation.operation)
         return self.of(operation.selection_set, root)
 
@@ -227,7 +235,8 @@ class _Cost:
         if argument is not None and isinstance(argument.value, IntValueNode):
             value = int(argument.value.value)
         elif argument is not None and isinstance(argument.value, VariableNode):
-            value = self.variables.get(argument.value.name.value)
+            name = argument.value.name.value
+            value = self.variables[name] if name in self.variables else self.defaults.get(name)
         if value is None:
             return DEFAULT_PAGE
         # A `first` that is not a whole number, or above MAX_PAGE, is refused by execution

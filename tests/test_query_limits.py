@@ -152,6 +152,20 @@ async def test_cost_counts_each_field_once_per_item_of_the_page(
         )
 
 
+async def test_a_variable_left_out_weighs_its_declared_default(
+    api: Api, settings: Settings
+) -> None:
+    alice = await api.register()
+    defaulted = "query($first: Int = 11) { myExchanges(first: $first) { edges { cursor } } }"
+
+    async with api_with(settings, max_query_cost=21) as limited:
+        refused = await limited.post(defaulted, {}, token=alice.token)
+
+    assert refused == refusal(
+        "the query costs 23; at most 21 (each field counts once per item of the `first` above it)"
+    )
+
+
 async def test_a_literal_first_weighs_as_much_as_a_variable(
     settings: Settings, database: Database
 ) -> None:
