@@ -7,5 +7,5 @@ class RateLimitCounter(SQLModel, table=True):
     __tablename__ = "rate_limit_counter"
 
     key: str = Field(primary_key=True, max_length=300)
-    window: int = Field(primary_key=True)
+    window: int = Field(primary_key=True, index=True)
     hits: int = 0

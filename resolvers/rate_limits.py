@@ -14,16 +14,16 @@ from models import RateLimitCounter
 from resolvers.errors import DomainError, ErrorCode, Problem
 from resolvers.ledger import dialect
 
+WINDOW_SECONDS = 60
 
-async def count_hit(
-    session: AsyncSession, key: str, *, limit: int, window_seconds: int = 60
-) -> int | None:
-    """Count one hit on `key`. Past `limit` in the current window, the seconds to wait.
+
+async def count_hit(session: AsyncSession, key: str, *, limit: int) -> int | None:
+    """Count one hit on `key`. Past `limit` in the current minute, the seconds to wait.
 
     The caller commits the count before refusing, so refused attempts count too.
     """
     now = time.time()
-    window = int(now // window_seconds)
+    window = int(now // WINDOW_SECONDS)
     insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
     statement = insert(RateLimitCounter).values(key=key, window=window, hits=1)
     hits = await session.scalar(
@@ -32,15 +32,15 @@ async def count_hit(
             set_={"hits": col(RateLimitCounter.hits) + 1},
         ).returning(col(RateLimitCounter.hits))
     )
-    await session.execute(
-        delete(RateLimitCounter).where(
-            col(RateLimitCounter.key) == key,
-            col(RateLimitCounter.window) < window,
+    if hits == 1:
+        # The first hit of a window sweeps every key's past windows (an index range, empty
+        # most of the time), so keys that never come back do not pile up.
+        await session.execute(
+            delete(RateLimitCounter).where(col(RateLimitCounter.window) < window)
         )
-    )
     if hits is None or hits <= limit:
         return None
-    return max(1, int((window + 1) * window_seconds - now))
+    return max(1, int((window + 1) * WINDOW_SECONDS - now))
 
 
 def rate_limited(retry_after_seconds: int) -> DomainError:
