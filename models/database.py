@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +32,7 @@ class Database:
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._turns: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -47,6 +50,26 @@ class Database:
         async with self._sessions() as session, session.begin():
             await session.connection(execution_options={_WRITE: True})
             yield session
+
+    @asynccontextmanager
+    async def turn(self, name: str) -> AsyncIterator[None]:
+        """One holder of `name` at a time, in every process on this database, for the block.
+
+        Waiters queue on a local lock first, so a process spends at most one pooled connection
+        on waiting. On PostgreSQL, that connection then takes a session advisory lock, which
+        outlives the transactions inside the block; SQLite serves one process only.
+        """
+        async with self._turns.setdefault(name, asyncio.Lock()):
+            if self.is_sqlite:
+                yield
+                return
+            key = {"key": zlib.crc32(name.encode())}
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+                try:
+                    yield
+                finally:
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

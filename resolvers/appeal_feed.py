@@ -1,6 +1,7 @@
 """The helpers' live feed: new appeals within a circle, replayed from a cursor, then live.
 
-The cursor is the appeal's id, and appeals commit in id order (take_commit_turn). A
+The cursor is the appeal's id, and appeals commit and are published in id order
+(appeal_turn). A
 feed resuming `after` a cursor first listens live, holding what arrives in its queue, then
 replays from the database every matching appeal with a greater id, then serves the live
 ones, skipping those the replay already sent (any id it reached): whatever commits while the
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, func, or_, select
 
 from models import Listing, ListingStatus, ListingType, Member
@@ -25,26 +25,23 @@ from realtime.fanout import Notice
 from resolvers import members
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
-from resolvers.ledger import dialect
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
 from resolvers.validation import Checks
 
-# Any key no other advisory lock of this database uses.
-APPEAL_ORDER_LOCK = 0x1D160_A99E
+APPEAL_TURN = "appeals"
 
 
-async def take_commit_turn(session: AsyncSession) -> None:
-    """Make the unit of work about to insert an appeal commit in the order of appeal ids.
+@asynccontextmanager
+async def appeal_turn(platform: Platform) -> AsyncIterator[None]:
+    """Post one appeal at a time, from its insert until it is published.
 
-    A feed resuming after id 11 would skip an id 10 that committed later. PostgreSQL draws an
-    id at insert, so transactions inserting an appeal take turns on a lock held until they
-    commit; SQLite's BEGIN IMMEDIATE already lets one writer at a time.
+    The feed's cursor is the appeal's id. Appeals must commit in id order, or a feed resuming
+    after id 11 would skip an id 10 that committed later; and they must be published in that
+    order, or a helper cut off after 11 but before a late 10 resumes after 11 and misses 10.
     """
-    if dialect(session) == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEAL_ORDER_LOCK}
-        )
+    async with platform.db.turn(APPEAL_TURN):
+        yield
 
 
 # A neighbourhood, not a country: a circle this wide already covers a few hundred cells.

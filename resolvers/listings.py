@@ -69,10 +69,16 @@ def checked(draft: ListingDraft, max_price: int) -> ListingDraft:
 
 async def create_listing(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
     draft = checked(draft, platform.economy.max_price)
+    if draft.type is not ListingType.APPEAL:
+        return await _insert(platform, author_id, draft)
+    async with appeal_feed.appeal_turn(platform):
+        return await _insert(platform, author_id, draft)
+
+
+async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
     async with platform.unit_of_work() as work:
         if draft.type is ListingType.APPEAL:
             await _check_may_appeal(work.session, author_id, draft.digos, platform)
-            await appeal_feed.take_commit_turn(work.session)
         listing = new_listing(author_id, draft)
         work.session.add(listing)
         await work.session.flush()

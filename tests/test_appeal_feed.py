@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from indigo.settings import Settings
 from models import Database
-from resolvers.appeal_feed import take_commit_turn
+from resolvers.appeal_feed import APPEAL_TURN
 from tests.live import (
     LYON,
     NEAR_PARIS,
@@ -217,26 +217,30 @@ async def test_helpers_of_one_process_each_get_their_own_distance_and_view(
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_appeals_take_turns_to_commit_so_ids_commit_in_order(database: Database) -> None:
+async def test_appeals_take_turns_across_processes_until_published(database_url: str) -> None:
+    # Two Database objects stand for two processes: only PostgreSQL's lock joins them.
+    first, second = Database(database_url), Database(database_url)
     order: list[str] = []
 
     async def waiting_appeal() -> None:
-        async with database.write() as session:
-            await take_commit_turn(session)
+        async with second.turn(APPEAL_TURN):
             order.append("second appeal's turn")
 
     async def someone_waits_for_the_turn() -> bool:
-        async with database.read() as session:
+        async with first.read() as session:
             waiting = await session.scalar(
                 text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
             )
         return bool(waiting == 1)
 
-    async with database.write() as first:
-        await take_commit_turn(first)
-        second = asyncio.create_task(waiting_appeal())
-        await until(someone_waits_for_the_turn)
-        order.append("first appeal commits")
-    await second
+    try:
+        async with first.turn(APPEAL_TURN):
+            waiting = asyncio.create_task(waiting_appeal())
+            await until(someone_waits_for_the_turn)
+            order.append("first appeal committed and published")
+        await waiting
+    finally:
+        await first.dispose()
+        await second.dispose()
 
-    assert order == ["first appeal commits", "second appeal's turn"]
+    assert order == ["first appeal committed and published", "second appeal's turn"]
