@@ -130,12 +130,16 @@ class Fanout:
         channel.listeners.discard(listener)
         if not channel.listeners:
             del self._channels[name]
-            if channel.pump is not None:
+            # A pump still subscribing is left to notice it is gone and leave by itself:
+            # cancelled inside the backend's subscribe, it could be left subscribed.
+            if channel.pump is not None and channel.ready.is_set():
                 channel.pump.cancel()
 
     async def _pump(self, name: str, channel: _Channel) -> None:
         try:
             async with self._broadcast.subscribe(name) as subscriber:
+                if self._channels.get(name) is not channel:
+                    return  # every listener left while it was subscribing
                 channel.ready.set()
                 await self._deliver(name, channel, subscriber)
         finally:

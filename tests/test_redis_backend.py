@@ -10,6 +10,7 @@ import pytest
 from broadcaster import Broadcast, Event
 from redis.asyncio import Redis
 
+from realtime.hub import Hub
 from realtime.redis_backend import RedisBackend
 from tests.conftest import required_env
 from tests.polling import until
@@ -98,3 +99,33 @@ async def test_starting_while_redis_is_down_survives_and_connects_when_it_comes_
 
     # First word that messages may have been missed, then what was published.
     assert events == [Event(channel, '{"resync": 1}'), Event(channel, "hello")]
+
+
+@pytest.mark.parametrize("turns", range(6))
+async def test_a_listener_gone_while_its_channel_subscribes_leaves_no_subscription(
+    redis_url: str, turns: int
+) -> None:
+    hub = Hub(redis_url)
+    await hub.connect()
+    channel = unique_channel()
+
+    async def listen_for_ever() -> None:
+        async with hub.listen([channel], lambda: None):
+            await asyncio.Event().wait()
+
+    listening = asyncio.create_task(listen_for_ever())
+    for _ in range(turns):
+        await asyncio.sleep(0)  # let the subscription get that far, then leave
+    listening.cancel()
+    async with Redis.from_url(redis_url) as observer:
+        try:
+            await until(lambda: not any(_is_pump(task) for task in asyncio.all_tasks()))
+            await until(lambda: _numsub_is(observer, channel, 0))
+        finally:
+            await hub.disconnect()
+
+    assert hub.fanout.channel_count == 0
+
+
+def _is_pump(task: asyncio.Task[object]) -> bool:
+    return getattr(task.get_coro(), "__qualname__", "") == "Fanout._pump"
