@@ -63,6 +63,32 @@ _CHECKS: dict[str, str] = {
                 <> CASE WHEN x.status = 'COMPLETED' THEN x.digos ELSE 0 END
             OR (x.status <> 'COMPLETED' AND COUNT(t.id) > 0)
     """,
+    "completed exchange not paid as its terms say (who paid what)": """
+        SELECT 'exchange ' || x.id FROM exchange x
+        LEFT JOIN transfer t ON t.exchange_id = x.id
+        LEFT JOIN account d ON d.id = t.debit_account_id
+        LEFT JOIN account c ON c.id = t.credit_account_id
+        WHERE x.status = 'COMPLETED'
+        GROUP BY x.id, x.listing_type, x.digos, x.discount_digos, x.goodvibes_applied
+        HAVING COALESCE(SUM(CASE WHEN t.kind = 'EXCHANGE_PAYMENT' THEN t.amount END), 0)
+                <> CASE WHEN x.listing_type = 'APPEAL' THEN 0
+                    ELSE x.digos - x.discount_digos END
+            OR COALESCE(SUM(CASE WHEN t.kind = 'DISCOUNT' THEN t.amount END), 0)
+                <> x.discount_digos
+            OR COALESCE(SUM(CASE WHEN t.kind = 'GOODVIBES_SPENT' THEN t.amount END), 0)
+                <> x.goodvibes_applied
+            OR COALESCE(SUM(CASE WHEN t.kind = 'APPEAL_REWARD' THEN t.amount END), 0)
+                <> CASE WHEN x.listing_type = 'APPEAL' THEN x.digos ELSE 0 END
+            OR SUM(CASE WHEN t.id IS NOT NULL AND NOT (
+                (t.kind = 'EXCHANGE_PAYMENT' AND d.member_id = x.beneficiary_id
+                    AND c.member_id = x.provider_id)
+                OR (t.kind = 'DISCOUNT' AND d.member_id IS NULL AND c.member_id = x.provider_id)
+                OR (t.kind = 'GOODVIBES_SPENT' AND d.member_id = x.beneficiary_id
+                    AND c.member_id IS NULL)
+                OR (t.kind = 'APPEAL_REWARD' AND d.member_id IS NULL
+                    AND c.member_id = x.provider_id)
+            ) THEN 1 ELSE 0 END) > 0
+    """,
 }
 
 

@@ -1,4 +1,4 @@
-"""The audit's exchange checks: holds match open exchanges, completions paid their reward."""
+"""The audit's exchange checks: holds match open exchanges, completions paid as agreed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.economy import exchange_of, members, post_listing
 
 HELD = "account whose held differs from the holds of its exchanges"
 PAID = "exchange whose provider was not paid exactly its reward on completion"
+TERMS = "completed exchange not paid as its terms say (who paid what)"
 
 
 @pytest.mark.parametrize(
@@ -30,7 +31,17 @@ PAID = "exchange whose provider was not paid exactly its reward on completion"
         (
             "UPDATE exchange SET digos = digos + 1 WHERE status = 'COMPLETED'",
             "UPDATE exchange SET digos = digos - 1 WHERE status = 'COMPLETED'",
-            {PAID},
+            {PAID, TERMS},
+        ),
+        (  # the commons paid the price: every balance still adds up
+            "UPDATE transfer SET kind = 'DISCOUNT' WHERE kind = 'EXCHANGE_PAYMENT'",
+            "UPDATE transfer SET kind = 'EXCHANGE_PAYMENT' WHERE kind = 'DISCOUNT'",
+            {TERMS},
+        ),
+        (
+            "UPDATE exchange SET discount_digos = 1 WHERE status = 'COMPLETED'",
+            "UPDATE exchange SET discount_digos = 0 WHERE status = 'COMPLETED'",
+            {TERMS},
         ),
         (
             "UPDATE exchange SET status = 'CANCELLED' WHERE status = 'COMPLETED'",
