@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import select
 
-from models import Asset, Database, Listing, ListingKind, ListingType, Member, TransferKind
+from models import Database, Listing, ListingKind, ListingType, Member
 from resolvers import ledger
 from resolvers.categories import CATEGORIES
 from resolvers.economy import Economy
@@ -207,18 +207,9 @@ async def seed_demo(
         ]
         session.add_all(rows)
         await session.flush()
-        commons = await ledger.account_id(session, None, Asset.DIGO)
         for member in rows:
             assert member.id is not None
-            await ledger.open_accounts(session, member.id)
-            await ledger.transfer(
-                session,
-                asset=Asset.DIGO,
-                debit=commons,
-                credit=await ledger.account_id(session, member.id, Asset.DIGO),
-                amount=economy.welcome_digos,
-                kind=TransferKind.WELCOME_GRANT,
-            )
+            await ledger.open_accounts(session, member.id, economy.welcome_digos)
         drafts: list[Listing] = []
         for _ in range(listings):
             author = rng.randrange(members)

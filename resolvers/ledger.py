@@ -47,30 +47,27 @@ def short_of(asset: Asset, field: str | None = None) -> DomainError:
     return DomainError.of(code, message, field)
 
 
-async def open_accounts(session: AsyncSession, member_id: int) -> None:
+async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: int) -> None:
+    """A new member's accounts, and the commons' welcome grant into them."""
     session.add_all(Account(member_id=member_id, asset=asset) for asset in Asset)
     await session.flush()
-
-
-async def account_id(session: AsyncSession, member_id: int | None, asset: Asset) -> int:
-    """The member's account of that asset; member_id None is the commons."""
-    owner = col(Account.member_id)
-    found = await session.scalar(
-        select(col(Account.id)).where(
-            owner.is_(None) if member_id is None else owner == member_id,
-            col(Account.asset) == asset,
-        )
+    accounts = await locked_accounts(session, [(None, Asset.DIGO), (member_id, Asset.DIGO)])
+    await transfer(
+        session,
+        asset=Asset.DIGO,
+        debit=accounts[None, Asset.DIGO],
+        credit=accounts[member_id, Asset.DIGO],
+        amount=welcome_digos,
+        kind=TransferKind.WELCOME_GRANT,
     )
-    if found is None:
-        raise LookupError(f"no {asset} account for member {member_id}")
-    return found
 
 
 async def locked_accounts(
     session: AsyncSession, wanted: Iterable[tuple[int | None, Asset]]
 ) -> dict[tuple[int | None, Asset], int]:
     """The accounts of these (member, asset) pairs (member None: the commons), by pair, found
-    and locked in id order by one statement, as lock_accounts would lock them."""
+    and locked in id order by one statement, so two units of work touching the same accounts
+    queue instead of deadlocking."""
     owner, asset = col(Account.member_id), col(Account.asset)
     rows = await session.execute(
         select(owner, asset, col(Account.id))
@@ -90,20 +87,6 @@ async def locked_accounts(
         for member, kind, account in rows.all()
         if account is not None  # a primary key: never NULL once read back
     }
-
-
-async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> None:
-    """Lock the accounts a unit of work will touch, always in id order, so two units of work
-    touching the same accounts queue instead of deadlocking. SQLite needs none: BEGIN
-    IMMEDIATE has already given this transaction the whole database."""
-    if dialect(session) == "sqlite":
-        return
-    await session.execute(
-        select(col(Account.id))
-        .where(col(Account.id).in_(sorted(set(account_ids))))
-        .order_by(col(Account.id))
-        .with_for_update()
-    )
 
 
 async def hold(
@@ -173,7 +156,7 @@ async def transfer(
         .values(balance=balance + amount)
         .returning(balance)
     )
-    # Rows are updated in id order, as lock_accounts would, so that two transfers between
+    # Rows are updated in id order, as locked_accounts locks them, so that two transfers between
     # the same accounts in opposite directions queue instead of deadlocking.
     if debit < credit:
         debit_after = await session.scalar(debited)

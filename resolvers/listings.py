@@ -98,7 +98,7 @@ async def _check_may_appeal(
     The member's digo account is locked first, so two appeals posted at once by one member
     are counted one after the other (on SQLite, BEGIN IMMEDIATE already serialises them).
     """
-    await ledger.lock_accounts(session, [await ledger.account_id(session, author_id, Asset.DIGO)])
+    await ledger.locked_accounts(session, [(author_id, Asset.DIGO)])
     available = (await ledger.wallet(session, author_id)).available_digos
     if available >= digos:
         raise DomainError.of(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from models import Asset, Member, TransferKind
+from models import Member
 from resolvers import ledger
 from resolvers.auth import SignIn, issue_token
 from resolvers.errors import DomainError, ErrorCode
@@ -86,15 +86,7 @@ async def register(
         except IntegrityError as error:  # registered by someone else since the check above
             raise _email_taken() from error
         assert member.id is not None
-        await ledger.open_accounts(work.session, member.id)
-        await ledger.transfer(
-            work.session,
-            asset=Asset.DIGO,
-            debit=await ledger.account_id(work.session, None, Asset.DIGO),
-            credit=await ledger.account_id(work.session, member.id, Asset.DIGO),
-            amount=platform.economy.welcome_digos,
-            kind=TransferKind.WELCOME_GRANT,
-        )
+        await ledger.open_accounts(work.session, member.id, platform.economy.welcome_digos)
         token = await issue_token(work.session, member.id, platform.economy.token_ttl_hours)
     return SignIn(token=token, member=member)
 
