@@ -6,12 +6,12 @@ import asyncio
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 from starlette.applications import Starlette
 
-from models import Database, Listing, ListingType
+from models import Database, Listing
 from realtime.channels import cell_channel
-from schema.ids import encode_id
+from schema.ids import decode_id, encode_id
 from tests.api import Api, SignedIn, error_codes
 
 PARIS = {"latitude": 48.85661, "longitude": 2.35222}
@@ -160,18 +160,24 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
     hub = app.state.platform.hub
     channel = cell_channel(PARIS["latitude"], PARIS["longitude"])
 
+    async def visible(appeal_id: object) -> bool:
+        async with database.read() as session:
+            return await session.get(Listing, appeal_id) is not None
+
     async with hub.listen([channel], on_overflow=lambda: None) as feed:
         await create(api, alice, type="NEED", digos=3)
-        posted = await create(api, alice, type="APPEAL", digos=30)
+        refused = await create(api, alice, type="APPEAL", digos=5)  # not short of digos
+        posting = asyncio.create_task(create(api, alice, type="APPEAL", digos=30))
         async with asyncio.timeout(5):
             notice = await anext(feed)
+        # Read while the mutation may still be answering: the row must already be committed.
+        seen_when_notified = await visible(notice.body.get("appeal"))
+        posted = await posting
 
-    async with database.read() as session:
-        appeal_id = await session.scalar(
-            select(col(Listing.id)).where(col(Listing.type) == ListingType.APPEAL)
-        )
+    assert refused["userErrors"][0]["code"] == "NOT_SHORT_OF_DIGOS"
     assert posted["userErrors"] == []
-    assert notice.body == {"appeal": appeal_id}
+    assert notice.body == {"appeal": decode_id("Listing", posted["listing"]["id"])}
+    assert seen_when_notified
 
 
 async def test_only_its_author_closes_a_listing(api: Api) -> None:
