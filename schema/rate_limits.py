@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types.base import StrawberryOptional
@@ -37,14 +36,11 @@ class MutationRateLimit(FieldExtension):
         payload: object = field.type
         if isinstance(payload, StrawberryOptional):
             payload = payload.of_type
-        # A payload without userErrors can only refuse with a GraphQL error.
-        self.payload: type[Payload] | None = None
-        if (
-            isinstance(payload, type)
-            and dataclasses.is_dataclass(payload)
-            and "user_errors" in {f.name for f in dataclasses.fields(payload)}
-        ):
-            self.payload = cast("type[Payload]", payload)
+        # Every mutation answers a payload with userErrors (design.md): the refusal is one.
+        assert isinstance(payload, type), field.name
+        assert dataclasses.is_dataclass(payload), field.name
+        assert "user_errors" in {f.name for f in dataclasses.fields(payload)}, field.name
+        self.payload = cast("type[Payload]", payload)
 
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
@@ -52,11 +48,6 @@ class MutationRateLimit(FieldExtension):
         if isinstance(source, Root):
             wait = await _count(info, source.mutations_per_minute)
             if wait is not None:
-                if self.payload is None:
-                    raise GraphQLError(
-                        f"too many requests: try again in {wait} s",
-                        extensions={"code": "RATE_LIMITED", "retryAfterSeconds": wait},
-                    )
                 return self.payload(user_errors=user_errors(rate_limited(wait)))
         return await next_(source, info, **kwargs)
 
