@@ -20,7 +20,6 @@ SUBSCRIBER_QUEUE_SIZE = 256
 
 class Hub:
     def __init__(self, url: str, *, queue_size: int = SUBSCRIBER_QUEUE_SIZE) -> None:
-        self.url = url
         self._redis = RedisBackend(url) if url.startswith(("redis://", "rediss://")) else None
         self._broadcast = Broadcast(url, backend=self._redis)
         self.fanout = Fanout(self._broadcast, capacity=queue_size)

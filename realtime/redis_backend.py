@@ -36,7 +36,6 @@ COMMAND_TIMEOUT_SECONDS = 2.0
 
 class RedisBackend(BroadcastBackend):
     def __init__(self, url: str) -> None:
-        self.url = url
         timeouts: dict[str, Any] = {
             "socket_connect_timeout": COMMAND_TIMEOUT_SECONDS,
             "socket_timeout": COMMAND_TIMEOUT_SECONDS,

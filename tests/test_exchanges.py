@@ -490,7 +490,7 @@ async def test_exchange_mutations_need_a_signed_in_member(api: Api) -> None:
 # -- idempotency keys -----------------------------------------------------------------------
 
 
-async def test_the_same_key_returns_the_first_result_and_moves_nothing_twice(
+async def test_the_same_key_returns_the_same_exchange_and_moves_nothing_twice(
     api: Api, database: Database
 ) -> None:
     author, requester = await members(api, 2)
