@@ -10,7 +10,17 @@ import pytest
 
 from indigo.settings import Settings
 from models import Database
-from tests.live import NEAR_PARIS, PARIS, Served, feed_variables, post_appeal, served, subscribed
+from tests.economy import exchange_of, members, post_listing
+from tests.live import (
+    NEAR_PARIS,
+    PARIS,
+    Served,
+    feed_variables,
+    member_channel_of,
+    post_appeal,
+    served,
+    subscribed,
+)
 from tests.polling import until
 from tests.redis_server import RedisServer
 
@@ -83,3 +93,23 @@ async def test_a_helper_who_subscribes_while_redis_is_down_hears_appeals_once_it
         heard = [await feed.next(), await feed.next()]
 
     assert appeal_ids(heard) == [while_down, once_back]
+
+
+async def test_exchanges_changed_while_redis_was_down_are_pushed_once_it_is_back(
+    server: Served, redis: RedisServer
+) -> None:
+    author, requester = await members(server.api, 2)
+    offer = await post_listing(server.api, author, "OFFER", 4)
+    requested = await exchange_of(server.api, "RequestExchange", requester, listingId=offer)
+    async with subscribed(server.url, "ExchangeUpdates", token=requester.token) as updates:
+        await server.listening_to(member_channel_of(requester))
+        await redis.stop()
+        await until(lambda: not server.hub.healthy)
+        await exchange_of(server.api, "AcceptExchange", author, exchangeId=requested["id"])
+        await redis.start()
+        heard = await updates.next()
+
+    assert (heard["exchangeUpdated"]["id"], heard["exchangeUpdated"]["status"]) == (
+        requested["id"],
+        "ACCEPTED",
+    )
