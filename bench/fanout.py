@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -30,13 +31,13 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 from sqlalchemy.engine import make_url
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
 
+from bench.cpu import cpu_seconds
 from indigo import migrations
 from schema.ids import decode_id
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
@@ -46,7 +47,7 @@ from tests.postgres import admin, create_database, drop_database
 from tests.processes import UvicornProcess, uvicorn_process
 from tests.redis_server import redis_server
 
-CLIENT_PROCESSES = 4
+CLIENT_PROCESSES = 2
 CONNECT_AT_ONCE = 50
 RADIUS_KM = 10.0
 SPREAD_DEGREES = 0.03  # helpers stand within about 3 km of the centre
@@ -66,6 +67,8 @@ class Outcome:
     duplicates: int
     rss_per_helper_kib: float
     seconds: float
+    server_cpu_us: float  # the servers' CPU time over the appeals, per delivery
+    client_cpu_us: float  # the same for the helpers' client processes
 
 
 # --- client processes -------------------------------------------------------------------
@@ -78,39 +81,63 @@ def run_helpers(urls: Sequence[str], count: int, seed: int, pipe: Connection) ->
     asyncio.run(_helpers(urls, count, random.Random(seed), pipe))
 
 
+class _Helper(WSListener):
+    """One helper's socket: each frame is kept as it came, with the time it came, and read
+    once the appeals are out, so that the clients spend as little as they can meanwhile."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[bytes, float]] = []
+        self.acknowledged = asyncio.get_running_loop().create_future()
+        self._read = 0
+        self.heard: list[tuple[int, float]] = []
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type == WSMsgType.TEXT:
+            self.frames.append((frame.get_payload_as_bytes(), time.monotonic()))
+            if not self.acknowledged.done():
+                self.acknowledged.set_result(None)
+
+    def heard_ids(self) -> set[int]:
+        for raw, received in self.frames[self._read :]:
+            message = json.loads(raw)
+            if message.get("type") == "next":
+                event = message["payload"]["data"]["appealCreated"]
+                self.heard.append((_pk(event["appeal"]["id"]), received))
+        self._read = len(self.frames)
+        return {appeal_id for appeal_id, _ in self.heard}
+
+
 async def _helpers(urls: Sequence[str], count: int, rng: random.Random, pipe: Connection) -> None:
-    heard: list[list[tuple[int, float]]] = [[] for _ in range(count)]
     at_once = asyncio.Semaphore(CONNECT_AT_ONCE)
 
-    async def open_helper(index: int) -> ClientConnection:
+    async def open_helper(index: int) -> tuple[WSTransport, _Helper]:
         near = {
             "latitude": PARIS["latitude"] + rng.uniform(-SPREAD_DEGREES, SPREAD_DEGREES),
             "longitude": PARIS["longitude"] + rng.uniform(-SPREAD_DEGREES, SPREAD_DEGREES),
         }
         async with at_once:
             url = urls[index % len(urls)].replace("http", "ws", 1) + "/graphql"
-            socket = await connect(
-                url, subprotocols=[Subprotocol("graphql-transport-ws")], compression=None
+            transport, listener = await ws_connect(
+                _Helper, url, extra_headers={"Sec-WebSocket-Protocol": "graphql-transport-ws"}
             )
-            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-            await socket.recv()
+            helper = cast(_Helper, listener)
+            transport.send(WSMsgType.TEXT, _json({"type": "connection_init", "payload": {}}))
+            await helper.acknowledged
             document = {
                 "query": CLIENT_DOCUMENTS["AppealFeed"],
                 "variables": {"near": near, "radiusKm": RADIUS_KM},
             }
-            await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": document}))
-        return socket
+            transport.send(
+                WSMsgType.TEXT, _json({"id": "1", "type": "subscribe", "payload": document})
+            )
+        return transport, helper
 
-    async def listen(index: int, socket: ClientConnection) -> None:
-        async for raw in socket:
-            received = time.monotonic()
-            message = json.loads(raw)
-            if message.get("type") == "next":
-                event = message["payload"]["data"]["appealCreated"]
-                heard[index].append((_pk(event["appeal"]["id"]), received))
-
-    sockets = await asyncio.gather(*(open_helper(i) for i in range(count)))
-    listeners = [asyncio.create_task(listen(i, s)) for i, s in enumerate(sockets)]
+    connected = await asyncio.gather(*(open_helper(i) for i in range(count)))
+    helpers = [helper for _, helper in connected]
+    # The clients measure: a pause of theirs would count as the servers' delay. A full
+    # collection over 1,250 connections took up to half a second; the run needs no collector.
+    gc.freeze()
+    gc.disable()
     pipe.send(("connected", count))
     loop = asyncio.get_running_loop()
     while True:
@@ -120,20 +147,19 @@ async def _helpers(urls: Sequence[str], count: int, rng: random.Random, pipe: Co
         # ("wait", ids, s): how many helpers heard all of `ids`, once all have or after s.
         wanted = set(appeal_ids)
         with contextlib.suppress(TimeoutError):
-            await until(partial(_all_heard, heard, wanted), within=seconds)
-        pipe.send(("heard", sum(_heard_all(h, wanted) for h in heard)))
-    pipe.send(("results", heard))
-    for task in listeners:
-        task.cancel()
-    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+            await until(partial(_all_heard, helpers, wanted), within=seconds)
+        pipe.send(("heard", sum(wanted <= h.heard_ids() for h in helpers)))
+    pipe.send(("results", [helper.heard for helper in helpers]))
+    for transport, _ in connected:
+        transport.disconnect()
 
 
-def _heard_all(heard: list[tuple[int, float]], wanted: set[int]) -> bool:
-    return wanted <= {appeal_id for appeal_id, _ in heard}
+def _all_heard(helpers: list[_Helper], wanted: set[int]) -> bool:
+    return all(wanted <= helper.heard_ids() for helper in helpers)
 
 
-def _all_heard(heard: list[list[tuple[int, float]]], wanted: set[int]) -> bool:
-    return all(_heard_all(h, wanted) for h in heard)
+def _json(message: dict[str, Any]) -> bytes:
+    return json.dumps(message).encode()
 
 
 def _pk(listing_id: str) -> int:
@@ -194,6 +220,7 @@ async def measure(database_url: str, helpers: int, appeals: int, interval: float
         memory_connected = sum(resident_kib(s.pid) for s in servers)
 
         responses: dict[int, float] = {}
+        cpu_before = [sum(cpu_seconds(s.pid) for s in servers), _clients_cpu(clients)]
         started = time.monotonic()
         for _ in range(appeals):
             appeal = await post_appeal(api, warm_up.next())
@@ -201,6 +228,8 @@ async def measure(database_url: str, helpers: int, appeals: int, interval: float
             await asyncio.sleep(interval)
         await _tell_all(pipes, ("wait", list(responses), WAIT_SECONDS))
         seconds = time.monotonic() - started
+        server_cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu_before[0]
+        client_cpu = _clients_cpu(clients) - cpu_before[1]
 
         delays: list[float] = []
         duplicates = 0
@@ -226,7 +255,13 @@ async def measure(database_url: str, helpers: int, appeals: int, interval: float
             duplicates=duplicates,
             rss_per_helper_kib=(memory_connected - memory_before) / helpers,
             seconds=seconds,
+            server_cpu_us=server_cpu / max(received, 1) * 1e6,
+            client_cpu_us=client_cpu / max(received, 1) * 1e6,
         )
+
+
+def _clients_cpu(clients: Sequence[multiprocessing.process.BaseProcess]) -> float:
+    return sum(cpu_seconds(client.pid) for client in clients if client.pid is not None)
 
 
 class _Asker:
@@ -279,8 +314,11 @@ def main() -> None:
         "INDIGO_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     )
     print(f"load before: {os.getloadavg()}")
-    print("| helpers | appeals | p50 ms | p99 ms | max ms | lost | duplicates | RSS/helper |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| helpers | appeals | p50 ms | p99 ms | max ms | lost | duplicates | RSS/helper "
+        "| server CPU µs/delivery | client CPU µs/delivery |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for helpers in arguments.helpers:
         name, url = fresh_database(server)
         try:
@@ -292,7 +330,8 @@ def main() -> None:
         print(
             f"| {outcome.helpers} | {outcome.appeals} | {statistics.median(delays):.1f} "
             f"| {percentile(delays, 0.99):.1f} | {max(delays):.1f} | {outcome.lost} "
-            f"| {outcome.duplicates} | {outcome.rss_per_helper_kib:.1f} KiB |",
+            f"| {outcome.duplicates} | {outcome.rss_per_helper_kib:.1f} KiB "
+            f"| {outcome.server_cpu_us:.0f} | {outcome.client_cpu_us:.0f} |",
             flush=True,
         )
     print(f"load after: {os.getloadavg()}")

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bench.cpu import cpu_seconds
 from indigo import migrations
 from indigo.app import create_app, load_settings
 from models import Database, Listing, Member
@@ -277,17 +278,6 @@ async def drive(port: int, path: str, body: bytes, clients: int, seconds: float)
     for connection in connections:
         connection.close()
     return Result(len(latencies), elapsed, latencies)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process and its descendants (the uvicorn workers)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return 0.0
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 async def drive_server(

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
 from indigo.settings import Settings, describe
 from indigo.websocket import CheckedTransportWSHandler
@@ -186,4 +187,6 @@ def load_settings() -> Settings:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory` and for each worker process."""
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    tune_for_serving()
+    return app

@@ -24,6 +24,9 @@ def serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         proxy_headers=False,
+        # A live appeal is encoded once per process; per-message deflate would compress it
+        # again for each helper's socket, and keep a compressor per connection.
+        ws_per_message_deflate=False,
     )
     return 0
 

@@ -8,8 +8,12 @@ document is refused before anything parses it.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -19,6 +23,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from schema.context import Context
+from schema.live_lane import operation_sender
 from schema.rate_limits import Root
 
 if TYPE_CHECKING:
@@ -49,6 +54,14 @@ def well_formed(message: object) -> bool:
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
 
+    async def send_text(self, text: str) -> None:
+        """Send a message already encoded as JSON, as `send_message` sends one to encode."""
+        assert isinstance(self.websocket, ASGIWebSocketAdapter)  # the only transport served
+        try:
+            await self.websocket.ws.send_text(text)
+        except WebSocketDisconnect as gone:
+            raise WebSocketDisconnected from gone
+
     async def handle_message(self, message: Message) -> None:
         if not well_formed(message):
             await self.handle_invalid_message(INVALID)
@@ -62,4 +75,22 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
                 {"id": message["id"], "type": "error", "payload": [too_long.formatted]}
             )
             return
-        await super().handle_subscribe(message)
+        # The operation's task is created in there, and copies the variable as it is now.
+        token = operation_sender.set(_OperationSender(self, message["id"]))
+        try:
+            await super().handle_subscribe(message)
+        finally:
+            operation_sender.reset(token)
+
+
+class _OperationSender:
+    def __init__(self, handler: CheckedTransportWSHandler, operation_id: str) -> None:
+        self._handler = handler
+        self._operation_id = operation_id
+        self._head = f'{{"id":{json.dumps(operation_id)},"type":"next","payload":{{"data":'
+
+    async def send_next(self, data_json: str) -> None:
+        operation = self._handler.operations.get(self._operation_id)
+        if operation is None or operation.completed:
+            return  # its task is being cancelled
+        await self._handler.send_text(f"{self._head}{data_json}}}}}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -46,31 +47,60 @@ class Notice:
             return cast(T, shared.result())
         return cast(T, await asyncio.shield(shared))
 
+    async def shared(self, key: Hashable) -> Any | None:
+        """What a subscriber computed for `key` through `once`, None if none did or it failed."""
+        shared = self._shared.get(key)
+        if shared is None:
+            return None
+        if not shared.done():
+            try:
+                await asyncio.shield(shared)
+            except Exception:  # its subscriber saw the failure; this one goes the usual way
+                return None
+            except asyncio.CancelledError:
+                if not shared.cancelled():
+                    raise  # this subscriber was cancelled, not the computation
+        if shared.cancelled() or shared.exception() is not None:
+            return None
+        return shared.result()
+
 
 class Listener:
-    """One local subscriber over one or more channels."""
+    """One local subscriber over one or more channels, with at most `capacity` waiting."""
 
     def __init__(self, capacity: int, on_overflow: Callable[[], None]) -> None:
-        self._queue: asyncio.Queue[Notice] = asyncio.Queue(maxsize=capacity)
+        # A deque and one waiter rather than an asyncio.Queue: this is paid per helper, per
+        # appeal, thousands of times over.
+        self._waiting: deque[Notice] = deque()
+        self._capacity = capacity
+        self._wake: asyncio.Future[None] | None = None
         self._on_overflow = on_overflow
         self.dropped = False
 
     def offer(self, notice: Notice) -> None:
         if self.dropped:
             return
-        try:
-            self._queue.put_nowait(notice)
-        except asyncio.QueueFull:
+        if len(self._waiting) >= self._capacity:
             self.dropped = True
             self._on_overflow()
+            return
+        self._waiting.append(notice)
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
 
     def __aiter__(self) -> Listener:
         return self
 
     async def __anext__(self) -> Notice:
+        while not self._waiting and not self.dropped:
+            self._wake = asyncio.get_running_loop().create_future()
+            try:
+                await self._wake
+            finally:
+                self._wake = None
         if self.dropped:
             raise TooSlow()
-        return await self._queue.get()
+        return self._waiting.popleft()
 
 
 @dataclass(eq=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, func, or_, select
@@ -116,8 +116,8 @@ async def _feed(
                 continue
             highest = max(highest, appeal_id)
             found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
-            if found is not None and (appeal := _matching(request, *found)):
-                yield replace(appeal, notice=notice)
+            if found is not None and (appeal := _matching(request, *found, notice)):
+                yield appeal
 
 
 async def _latest_appeal_id(platform: Platform) -> int:
@@ -177,7 +177,9 @@ def _loader(
     return load
 
 
-def _matching(request: FeedRequest, listing: Listing, author: Member | None) -> FeedAppeal | None:
+def _matching(
+    request: FeedRequest, listing: Listing, author: Member | None, notice: Notice | None = None
+) -> FeedAppeal | None:
     if listing.status != ListingStatus.OPEN:
         return None
     if request.categories and listing.category not in request.categories:
@@ -185,4 +187,4 @@ def _matching(request: FeedRequest, listing: Listing, author: Member | None) -> 
     distance = haversine_km(request.near, GeoPoint(listing.latitude, listing.longitude))
     if distance > request.radius_km:
         return None
-    return FeedAppeal(listing, author, distance)
+    return FeedAppeal(listing, author, distance, notice)

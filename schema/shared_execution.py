@@ -2,8 +2,9 @@
 
 Every helper of a process that subscribed with the same document, and sees the appeal from the
 same standpoint (anonymous, a member, or its author), gets the same result but for its own
-`distanceKm`. So the event is executed once for each such group, with a marker distance, and
-each helper gets a copy with its own distance put where the marker is.
+`distanceKm`. So the event is executed, and its result encoded as JSON, once for each such
+group, with a marker distance; each helper gets a copy with its own distance put where the
+marker is, as data or as JSON text (schema.live_lane).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from graphql import (
     FieldNode,
     ListValueNode,
     ObjectValueNode,
+    OperationDefinitionNode,
     ValueNode,
     VariableNode,
 )
@@ -34,35 +36,70 @@ class SharedEvent(Protocol):
 
     def share_key(self) -> Hashable | None: ...
 
-    async def once(self, key: Hashable, execute: Any) -> ExecutionResult: ...
+    async def once(self, key: Hashable, execute: Any) -> SharedResult: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SharedResult:
+    """A group's result, with the marker distance, and its JSON text cut where it sits."""
+
+    result: ExecutionResult
+    chunks: list[str]  # the JSON text of its data, cut where the distance goes
+
+    @classmethod
+    def of(cls, result: ExecutionResult) -> SharedResult:
+        return cls(result, _json_chunks(result.data))
+
+    def for_distance(self, distance_km: float) -> ExecutionResult:
+        return ExecutionResult(_with_distance(self.result.data, distance_km), self.result.errors)
+
+    def data_json(self, distance_km: float) -> str:
+        """The JSON text of `for_distance(distance_km).data`, made without encoding it."""
+        return repr(float(distance_km)).join(self.chunks)  # json.dumps' text for a float
+
+
+Group = tuple[int, str]
+
+
+def group_of(operation: OperationDefinitionNode, variables: dict[str, Any]) -> Group:
+    """What, besides the standpoint, decides an event's result: the operation, and the values
+    of the variables that fields below its root use (those of the root's arguments do not)."""
+    root_only = _root_argument_variables(operation.selection_set.selections[0])
+    nested = {k: v for k, v in variables.items() if k not in root_only}
+    return id(operation), json.dumps(nested, sort_keys=True, default=str)
+
+
+def execution_key(group: Group, standpoint: Hashable) -> Hashable:
+    """Where a group's result for one event is kept, in the event's `once`."""
+    return ("execution", group, standpoint)
 
 
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+    _group: Group | None = None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if self._group is None:  # the same for every event: worked out once, then copied
+            values: Any = self.variable_values
+            self._group = group_of(self.operation, getattr(values, "coerced", values) or {})
+        return super().build_per_event_executor(payload)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
         share_key = getattr(event, "share_key", None)
         standpoint = share_key() if share_key is not None else None
-        if standpoint is None:
+        if standpoint is None or self._group is None:
             return super().execute_operation(serially)
-        key = (id(self.operation), standpoint, self._nested_variables())
-        return self._shared(event, key, serially)
+        return self._shared(event, execution_key(self._group, standpoint), serially)
 
     async def _shared(self, event: SharedEvent, key: Hashable, serially: bool | None) -> Any:
-        async def execute() -> ExecutionResult:
+        async def execute() -> SharedResult:
             self.root_value = dataclasses.replace(event, distance_km=MARKER_KM)  # type: ignore[type-var]
             result = super(SharedEventExecution, self).execute_operation(serially)
             outcome = await result if isinstance(result, Awaitable) else result
-            return cast(ExecutionResult, outcome)
+            return SharedResult.of(cast(ExecutionResult, outcome))
 
         shared = await event.once(key, execute)
-        return ExecutionResult(_with_distance(shared.data, event.distance_km), shared.errors)
-
-    def _nested_variables(self) -> str:
-        """The variables that fields below the root use: they may change the result."""
-        root_only = _root_argument_variables(self.operation.selection_set.selections[0])
-        values = self.variable_values.coerced if self.variable_values else {}
-        nested = {k: v for k, v in values.items() if k not in root_only}
-        return json.dumps(nested, sort_keys=True, default=str)
+        return shared.for_distance(event.distance_km)
 
 
 def _root_argument_variables(root: Any) -> set[str]:
@@ -96,3 +133,23 @@ def _with_distance(data: Any, distance_km: float) -> Any:
         )
         for key, value in data.items()
     }
+
+
+def _json_chunks(data: Any) -> list[str]:
+    """The JSON text of `data`, cut wherever the marker is, one level down."""
+    chunks = [""]
+
+    def write(value: Any, depth: int) -> None:
+        if depth < 2 and isinstance(value, dict):
+            chunks[-1] += "{"
+            for index, (key, item) in enumerate(value.items()):
+                chunks[-1] += ("," if index else "") + json.dumps(key) + ":"
+                write(item, depth + 1)
+            chunks[-1] += "}"
+        elif depth == 2 and value == MARKER_KM:
+            chunks.append("")
+        else:
+            chunks[-1] += json.dumps(value)
+
+    write(data, 0)
+    return chunks

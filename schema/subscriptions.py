@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 
 import strawberry
-from graphql import ExecutionResult
 from starlette.websockets import WebSocket, WebSocketState
 
 from realtime.fanout import Notice, TooSlow
@@ -23,9 +22,11 @@ from schema.exchanges import Exchange
 from schema.geo import GeoPointInput
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
+from schema.live_lane import Lane
 from schema.loaders import Loaders
 from schema.members import Wallet
 from schema.permissions import IsAuthenticated, signed_in_id
+from schema.shared_execution import SharedResult
 
 log = logging.getLogger("indigo.subscriptions")
 
@@ -51,10 +52,10 @@ class AppealFeedEvent:
         return None if self.notice is None else self.standpoint
 
     async def once(
-        self, key: Hashable, execute: Callable[[], Awaitable[ExecutionResult]]
-    ) -> ExecutionResult:
+        self, key: Hashable, execute: Callable[[], Awaitable[SharedResult]]
+    ) -> SharedResult:
         assert self.notice is not None
-        return await self.notice.once(("execution", key), execute)
+        return await self.notice.once(key, execute)
 
 
 def _cut_off(info: Info) -> Callable[[], None]:
@@ -115,8 +116,13 @@ class Subscription:
             feed = appeal_feed.appeal_feed(info.context.platform, request, _cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
+        lane = Lane.of(info)
         try:
             async for found in feed:
+                if found.notice is not None and lane is not None:
+                    standpoint = _standpoint(info, found.listing.author_id)
+                    if await lane.sent(found.notice, standpoint, found.distance_km):
+                        continue
                 loaders = _fresh_loaders(info)
                 if found.author is not None:
                     loaders.member.prime(found.listing.author_id, found.author)

@@ -38,6 +38,7 @@ async def uvicorn_process(
         sys.executable,
         *("-m", "uvicorn", "--factory", "indigo.app:app_from_environment"),
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        *("--ws-per-message-deflate", "false"),  # as `indigo serve` runs it
         env=environment,
     )
     url = f"http://127.0.0.1:{port}"

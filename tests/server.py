@@ -13,7 +13,14 @@ from starlette.applications import Starlette
 @asynccontextmanager
 async def serve(app: Starlette) -> AsyncIterator[str]:
     """Serve `app` until the block ends; yields its base URL, such as http://127.0.0.1:41234."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        ws_per_message_deflate=False,  # as `indigo serve` runs it
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

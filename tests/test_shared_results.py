@@ -1,0 +1,110 @@
+"""A live appeal's result made once per group of helpers: the marker distance replaced by each
+helper's own, in the data and in the JSON text that the short lane sends as it is."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, parse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from realtime.fanout import Notice
+from schema.live_lane import Lane
+from schema.shared_execution import MARKER_KM, SharedResult, execution_key, group_of
+
+DOCUMENT = parse(
+    "subscription($near: GeoPointInput!, $radiusKm: Float!, $size: Int) {"
+    " appealCreated(near: $near, radiusKm: $radiusKm) { distanceKm appeal { title(size: $size) } }"
+    " }"
+)
+OPERATION = cast(OperationDefinitionNode, DOCUMENT.definitions[0])
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+event_fields = st.dictionaries(st.text(), json_values | st.just(MARKER_KM), max_size=6)
+distances = st.floats(min_value=0, max_value=100, allow_nan=False)
+
+
+class Sent:
+    """The `next` sender of one operation, keeping what it was given."""
+
+    def __init__(self) -> None:
+        self.data: list[Any] = []
+
+    async def send_next(self, data_json: str) -> None:
+        self.data.append(json.loads(data_json))
+
+
+@given(event=event_fields, distance_km=distances)
+def test_each_helper_gets_the_shared_result_with_its_own_distance(
+    event: dict[str, Any], distance_km: float
+) -> None:
+    shared = SharedResult.of(ExecutionResult({"appealCreated": event}))
+
+    mine = shared.for_distance(distance_km).data
+    expected = {k: distance_km if v == MARKER_KM else v for k, v in event.items()}
+    assert mine == {"appealCreated": expected}
+    assert json.loads(shared.data_json(distance_km)) == mine
+
+
+def test_text_that_looks_like_the_marker_is_left_as_it_is() -> None:
+    event = {"distanceKm": MARKER_KM, "title": "-1e-300", "note": str(MARKER_KM)}
+    shared = SharedResult.of(ExecutionResult({"appealCreated": event}))
+
+    assert json.loads(shared.data_json(2.5)) == {
+        "appealCreated": {"distanceKm": 2.5, "title": "-1e-300", "note": "-1e-300"}
+    }
+
+
+def test_only_variables_below_the_root_set_a_group_apart() -> None:
+    here = {"near": {"latitude": 48.85}, "radiusKm": 5.0, "size": 10}
+    there = {"near": {"latitude": 45.76}, "radiusKm": 50.0, "size": 10}
+    shorter = {**here, "size": 3}
+
+    assert group_of(OPERATION, here) == group_of(OPERATION, there)
+    assert group_of(OPERATION, here) != group_of(OPERATION, shorter)
+
+
+async def test_the_lane_sends_the_groups_result_with_the_helpers_distance() -> None:
+    group = group_of(OPERATION, {})
+    notice = Notice("cell:1:1", {"appeal": 7})
+    shared = SharedResult.of(ExecutionResult({"appealCreated": {"distanceKm": MARKER_KM}}))
+
+    async def execute() -> SharedResult:
+        return shared
+
+    await notice.once(execution_key(group, "anonymous"), execute)
+    sent = Sent()
+    lane = Lane(sent, group)
+
+    assert await lane.sent(notice, "anonymous", 1.25)
+    assert sent.data == [{"appealCreated": {"distanceKm": 1.25}}]
+
+
+async def test_the_lane_leaves_to_the_usual_way_what_it_has_no_clean_result_for() -> None:
+    group = group_of(OPERATION, {})
+    notice = Notice("cell:1:1", {"appeal": 7})
+    failed = SharedResult.of(
+        ExecutionResult({"appealCreated": None}, [GraphQLError("internal detail")])
+    )
+
+    async def execute() -> SharedResult:
+        return failed
+
+    await notice.once(execution_key(group, "member"), execute)
+    sent = Sent()
+    lane = Lane(sent, group)
+
+    assert not await lane.sent(notice, "member", 1.0)  # errors are masked the usual way
+    assert not await lane.sent(notice, "anonymous", 1.0)  # no helper executed it yet
+    assert not await Lane(sent, group_of(OPERATION, {"size": 3})).sent(notice, "member", 1.0)
+    assert sent.data == []
