@@ -1,15 +1,17 @@
 """The live appeal feed under load: helpers on WebSockets spread over two uvicorn processes
 that share PostgreSQL and Redis, and appeals posted one after another.
 
-    .venv/bin/python -m bench.fanout --helpers 1000 5000 --appeals 100
+    .venv/bin/python -m bench.fanout --helpers 1000 5000 --appeals 100 --interval 1
 
 For each size: a fresh PostgreSQL database (on INDIGO_BENCH_DATABASE_URL's server, default
 the local one) and a redis-server of its own; the helpers (every one within 10 km of the
-appeals) subscribe to `AppealFeed` from several client processes; once each has heard a
+appeals) subscribe to `AppealFeed` from two client processes of picows sockets, which keep
+each frame raw with its arrival time and read them after the run; once each has heard a
 first appeal, the appeals are posted through the first process, each after the previous
 one's response plus `--interval`. Reported: the delay from each mutation's response to its
-delivery at each helper (p50, p99, max), deliveries lost (expected minus received), and the
-servers' resident memory per connected helper.
+delivery at each helper (p50, p99, max), deliveries lost (expected minus received), the
+servers' resident memory per connected helper, and the CPU time the servers and the clients
+spent over the appeals per delivery.
 """
 
 from __future__ import annotations

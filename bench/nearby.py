@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from bench.cpu import cpu_seconds
 from indigo import migrations
-from indigo.app import create_app, load_settings
+from indigo.app import app_from_environment
 from models import Database, Listing, Member
 from models.columns import utcnow
 from resolvers import members, nearby
@@ -59,7 +59,7 @@ QUERY = """query Nearby($near: GeoPointInput!, $radiusKm: Float!, $first: Int) {
 
 def bench_app() -> Starlette:
     """The Indigo app, plus `/bare`: the same search as JSON, without GraphQL."""
-    app = create_app(load_settings())
+    app = app_from_environment()
     platform: Platform = app.state.platform
 
     async def bare(request: Request) -> JSONResponse:
