@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
-from models import Listing, ListingType
+from models import Listing, ListingType, Member
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
@@ -112,6 +112,7 @@ class Search:
 class Found:
     position: Position
     listing: Listing
+    author: Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +156,15 @@ async def nearby(platform: Platform, search: Search) -> Page:
                 break
             outer = min(search.radius_km, _wider(start, outer, len(positions), need))
         shown = positions[: search.first]
-        rows = await session.scalars(
-            select(Listing).where(col(Listing.id).in_([p.listing_id for p in shown]))
+        # Their authors in the same statement: every page shows them.
+        rows = await session.execute(
+            select(Listing, Member)
+            .join(Member, col(Member.id) == col(Listing.author_id))
+            .where(col(Listing.id).in_([p.listing_id for p in shown]))
         )
-        by_id = {row.id: row for row in rows}
+        by_id = {listing.id: (listing, author) for listing, author in rows}
     return Page(
-        found=[Found(p, by_id[p.listing_id]) for p in shown],
+        found=[Found(p, *by_id[p.listing_id]) for p in shown],
         has_next_page=len(positions) > search.first,
     )
 

@@ -89,6 +89,7 @@ class NearbyQuery:
             )
         except DomainError as error:
             raise bad_user_input(error) from None
+        info.context.loaders.member.prime_many({f.listing.author_id: f.author for f in page.found})
         edges = [
             NearbyEdge(
                 cursor=encode_cursor(found.position),

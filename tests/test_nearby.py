@@ -358,8 +358,8 @@ async def test_a_page_of_100_costs_a_few_statements_whoever_wrote_them(
     assert len(page["edges"]) == 100
     assert len({e["node"]["author"]["id"] for e in page["edges"]}) == 100
     assert len(ten["edges"]) == 10
-    # The points of the first circle, the page's listings, their authors.
-    assert len(few) == len(statements) == 3
+    # The points of the first circle, then the page's listings with their authors.
+    assert len(few) == len(statements) == 2
 
 
 def destination(start: GeoPoint, km: float, bearing: float) -> GeoPoint:
