@@ -11,11 +11,13 @@ Python from the stored points, so both databases order results identically.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column
+from sqlalchemy import BindParameter, ColumnElement, bindparam, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
@@ -185,7 +187,7 @@ async def _positions_within(
     # Plain Core rows: the ORM would cost more than the query for a few dozen points.
     connection = await session.connection()
     for west, east in box.longitudes:
-        points = await connection.execute(_points_in(search, box, west, east))
+        points = await connection.execute(*_points_in(search, box, west, east))
         for listing_id, latitude, longitude in points.all():
             assert listing_id is not None
             position = Position(
@@ -199,29 +201,71 @@ async def _positions_within(
     return positions
 
 
-def _points_in(
-    search: Search, box: Box, west: float, east: float
-) -> Select[int | None, float, float]:
-    bands = range(lat_band(box.south), lat_band(box.north) + 1)
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the SQL of a points query depends on; everything else is a bound value."""
+
+    bands: int  # how many latitude bands it lists; 0 when it takes a range of bands
+    types: int
+    categories: int
+    text: bool
+
+
+@functools.lru_cache(maxsize=1024)
+def _points_query(shape: _Shape) -> Select[int | None, float, float]:
+    """Built once per shape: building, caching and expanding a statement for every round of
+    every search cost more CPU than running it."""
     band = col(Listing.lat_band)
     conditions: list[ColumnElement[bool]] = [
         # A literal, not a parameter, so that the planner may use the partial index.
         col(Listing.status) == literal_column("'OPEN'"),
-        band.in_(bands) if len(bands) <= MAX_LISTED_BANDS else band.between(bands[0], bands[-1]),
-        col(Listing.longitude).between(west, east),
-        col(Listing.latitude).between(box.south, box.north),
+        band.in_(_params("band", shape.bands))
+        if shape.bands
+        else band.between(bindparam("first_band"), bindparam("last_band")),
+        col(Listing.longitude).between(bindparam("west"), bindparam("east")),
+        col(Listing.latitude).between(bindparam("south"), bindparam("north")),
     ]
-    if search.types:
-        conditions.append(col(Listing.type).in_(sorted(set(search.types))))
-    if search.categories:
-        conditions.append(col(Listing.category).in_(sorted(set(search.categories))))
-    if search.text and search.text.strip():
-        conditions.append(col(Listing.search_text).like(_pattern(search.text), escape="\\"))
+    if shape.types:
+        conditions.append(col(Listing.type).in_(_params("type", shape.types)))
+    if shape.categories:
+        conditions.append(col(Listing.category).in_(_params("category", shape.categories)))
+    if shape.text:
+        conditions.append(col(Listing.search_text).like(bindparam("pattern"), escape="\\"))
     return select(col(Listing.id), col(Listing.latitude), col(Listing.longitude)).where(
         *conditions
     )
 
 
+def _params(name: str, count: int) -> list[BindParameter[Any]]:
+    return [bindparam(f"{name}{i}") for i in range(count)]
+
+
+def _points_in(
+    search: Search, box: Box, west: float, east: float
+) -> tuple[Select[int | None, float, float], dict[str, Any]]:
+    """The statement for the points of `box` between `west` and `east`, and its values."""
+    bands = range(lat_band(box.south), lat_band(box.north) + 1)
+    types = sorted(set(search.types or ()))
+    categories = sorted(set(search.categories or ()))
+    text = search.text.strip() if search.text else ""
+    listed = len(bands) <= MAX_LISTED_BANDS
+    values: dict[str, Any] = {"west": west, "east": east, "south": box.south, "north": box.north}
+    if listed:
+        values.update(_named("band", bands))
+    else:
+        values.update(first_band=bands[0], last_band=bands[-1])
+    values.update(_named("type", types))
+    values.update(_named("category", categories))
+    if text:
+        values["pattern"] = _pattern(text)
+    shape = _Shape(len(bands) if listed else 0, len(types), len(categories), bool(text))
+    return _points_query(shape), values
+
+
+def _named(name: str, items: Sequence[Any]) -> dict[str, Any]:
+    return {f"{name}{i}": item for i, item in enumerate(items)}
+
+
 def _pattern(text: str) -> str:
-    escaped = text.strip().casefold().replace("\\", "\\\\")
+    escaped = text.casefold().replace("\\", "\\\\")
     return "%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%"
