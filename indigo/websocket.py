@@ -8,12 +8,13 @@ document is refused before anything parses it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import TYPE_CHECKING
 
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -55,12 +56,13 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
 
     async def send_text(self, text: str) -> None:
-        """Send a message already encoded as JSON, as `send_message` sends one to encode."""
+        """Send a message already encoded as JSON, unless the socket is closing or gone: then
+        the handler is about to cancel every operation of this connection anyway."""
         assert isinstance(self.websocket, ASGIWebSocketAdapter)  # the only transport served
-        try:
-            await self.websocket.ws.send_text(text)
-        except WebSocketDisconnect as gone:
-            raise WebSocketDisconnected from gone
+        socket = self.websocket.ws
+        if socket.application_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(WebSocketDisconnect):
+                await socket.send_text(text)
 
     async def handle_message(self, message: Message) -> None:
         if not well_formed(message):
@@ -91,6 +93,11 @@ class _OperationSender:
 
     async def send_next(self, data_json: str) -> None:
         operation = self._handler.operations.get(self._operation_id)
-        if operation is None or operation.completed:
-            return  # its task is being cancelled
+        # Gone, or another task's: the client completed it (and may have reused its id).
+        if (
+            operation is None
+            or operation.completed
+            or operation.task is not asyncio.current_task()
+        ):
+            return
         await self._handler.send_text(f"{self._head}{data_json}}}}}")

@@ -58,8 +58,9 @@ class Notice:
             except Exception:  # its subscriber saw the failure; this one goes the usual way
                 return None
             except asyncio.CancelledError:
-                if not shared.cancelled():
-                    raise  # this subscriber was cancelled, not the computation
+                task = asyncio.current_task()
+                if not shared.cancelled() or (task is not None and task.cancelling()):
+                    raise  # this subscriber was cancelled, not (only) the computation
         if shared.cancelled() or shared.exception() is not None:
             return None
         return shared.result()
@@ -69,6 +70,7 @@ class Listener:
     """One local subscriber over one or more channels, with at most `capacity` waiting."""
 
     def __init__(self, capacity: int, on_overflow: Callable[[], None]) -> None:
+        assert capacity > 0, "a listener must be able to hold a notice"
         # A deque and one waiter rather than an asyncio.Queue: this is paid per helper, per
         # appeal, thousands of times over.
         self._waiting: deque[Notice] = deque()

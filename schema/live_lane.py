@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from realtime.fanout import Notice
-from schema.context import Info
-from schema.shared_execution import Group, SharedResult, execution_key, group_of
+from schema.shared_execution import Group, SharedResult, execution_key, operation_group
 
 
 class NextSender(Protocol):
@@ -36,12 +35,10 @@ class Lane:
     group: Group
 
     @classmethod
-    def of(cls, info: Info) -> Lane | None:
-        """The lane of the subscription `info` resolves, if its transport offers one."""
-        sender = operation_sender.get()
-        if sender is None:
-            return None
-        return cls(sender, group_of(info.operation, info.variable_values))
+    def current(cls) -> Lane | None:
+        """The lane of the subscription the current task runs, if its transport offers one."""
+        sender, group = operation_sender.get(), operation_group.get()
+        return None if sender is None or group is None else cls(sender, group)
 
     async def sent(self, notice: Notice, standpoint: Hashable, distance_km: float) -> bool:
         """Whether the event went out this way; if not, it takes the usual way."""

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Hashable, Iterable
+from contextvars import ContextVar
 from typing import Any, Protocol, cast
 
 from graphql import (
     ExecutionResult,
     FieldNode,
-    ListValueNode,
-    ObjectValueNode,
+    FragmentDefinitionNode,
     OperationDefinitionNode,
-    ValueNode,
+    OperationType,
     VariableNode,
+    Visitor,
+    visit,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -61,11 +63,16 @@ class SharedResult:
 Group = tuple[int, str]
 
 
-def group_of(operation: OperationDefinitionNode, variables: dict[str, Any]) -> Group:
-    """What, besides the standpoint, decides an event's result: the operation, and the values
-    of the variables that fields below its root use (those of the root's arguments do not)."""
-    root_only = _root_argument_variables(operation.selection_set.selections[0])
-    nested = {k: v for k, v in variables.items() if k not in root_only}
+def group_of(
+    operation: OperationDefinitionNode,
+    fragments: Iterable[FragmentDefinitionNode],
+    variables: dict[str, Any],
+) -> Group:
+    """What, besides the standpoint, decides an event's result: the document, and the values
+    of the variables used anywhere but in its root field's arguments (those choose which
+    events come, not what each one shows)."""
+    used = _variables_below_root(operation, fragments)
+    nested = {k: v for k, v in variables.items() if k in used}
     return id(operation), json.dumps(nested, sort_keys=True, default=str)
 
 
@@ -74,14 +81,24 @@ def execution_key(group: Group, standpoint: Hashable) -> Hashable:
     return ("execution", group, standpoint)
 
 
+# The group of the subscription that the current task runs: set as its executor is built,
+# before its resolver first runs, so that the resolver (schema.live_lane) and the executor
+# agree on it.
+operation_group: ContextVar[Group | None] = ContextVar("operation_group", default=None)
+
+
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     _group: Group | None = None
 
-    def build_per_event_executor(self, payload: Any) -> Any:
-        if self._group is None:  # the same for every event: worked out once, then copied
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.operation.operation is OperationType.SUBSCRIPTION:
             values: Any = self.variable_values
-            self._group = group_of(self.operation, getattr(values, "coerced", values) or {})
-        return super().build_per_event_executor(payload)
+            fragments = [details.definition for details in self.fragments.values()]
+            self._group = group_of(
+                self.operation, fragments, getattr(values, "coerced", values) or {}
+            )
+            operation_group.set(self._group)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
@@ -102,23 +119,32 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         return shared.for_distance(event.distance_km)
 
 
-def _root_argument_variables(root: Any) -> set[str]:
-    names: set[str] = set()
-    if isinstance(root, FieldNode):
-        for argument in root.arguments or ():
-            _collect_variables(argument.value, names)
-    return names
+class _Variables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
+        self.names.add(node.name.value)
 
 
-def _collect_variables(value: ValueNode, names: set[str]) -> None:
-    if isinstance(value, VariableNode):
-        names.add(value.name.value)
-    elif isinstance(value, ObjectValueNode):
-        for field in value.fields:
-            _collect_variables(field.value, names)
-    elif isinstance(value, ListValueNode):
-        for item in value.values:
-            _collect_variables(item, names)
+def _variables_below_root(
+    operation: OperationDefinitionNode, fragments: Iterable[FragmentDefinitionNode]
+) -> set[str]:
+    found = _Variables()
+    for directive in operation.directives or ():
+        visit(directive, found)
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            for directive in selection.directives or ():
+                visit(directive, found)
+            if selection.selection_set is not None:
+                visit(selection.selection_set, found)
+        else:
+            visit(selection, found)
+    for fragment in fragments:
+        visit(fragment, found)
+    return found.names
 
 
 def _with_distance(data: Any, distance_km: float) -> Any:

@@ -116,7 +116,7 @@ class Subscription:
             feed = appeal_feed.appeal_feed(info.context.platform, request, _cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
-        lane = Lane.of(info)
+        lane = Lane.current()
         try:
             async for found in feed:
                 if found.notice is not None and lane is not None:

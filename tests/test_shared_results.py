@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, parse
+from graphql import (
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,17 +71,37 @@ def test_text_that_looks_like_the_marker_is_left_as_it_is() -> None:
     }
 
 
-def test_only_variables_below_the_root_set_a_group_apart() -> None:
+def test_only_variables_used_below_the_root_set_a_group_apart() -> None:
     here = {"near": {"latitude": 48.85}, "radiusKm": 5.0, "size": 10}
     there = {"near": {"latitude": 45.76}, "radiusKm": 50.0, "size": 10}
     shorter = {**here, "size": 3}
 
-    assert group_of(OPERATION, here) == group_of(OPERATION, there)
-    assert group_of(OPERATION, here) != group_of(OPERATION, shorter)
+    assert group_of(OPERATION, [], here) == group_of(OPERATION, [], there)
+    assert group_of(OPERATION, [], here) != group_of(OPERATION, [], shorter)
+
+
+def test_a_root_argument_used_again_below_the_root_sets_a_group_apart() -> None:
+    document = parse(
+        "subscription($near: GeoPointInput!, $radiusKm: Float!, $mine: Boolean!) {"
+        " appealCreated(near: $near, radiusKm: $radiusKm) { ...Shown } }"
+        " fragment Shown on AppealFeedEvent {"
+        " distanceKm @include(if: $mine) appeal { title(size: $radiusKm) } }"
+    )
+    operation, fragment = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    assert isinstance(fragment, FragmentDefinitionNode)
+    near = {"near": {"latitude": 48.85}, "radiusKm": 5.0, "mine": True}
+
+    def group(**changed: object) -> object:
+        return group_of(operation, [fragment], {**near, **changed})
+
+    assert group(near={"latitude": 45.76}) == group()
+    assert group(radiusKm=50.0) != group()
+    assert group(mine=False) != group()
 
 
 async def test_the_lane_sends_the_groups_result_with_the_helpers_distance() -> None:
-    group = group_of(OPERATION, {})
+    group = group_of(OPERATION, [], {})
     notice = Notice("cell:1:1", {"appeal": 7})
     shared = SharedResult.of(ExecutionResult({"appealCreated": {"distanceKm": MARKER_KM}}))
 
@@ -91,7 +117,7 @@ async def test_the_lane_sends_the_groups_result_with_the_helpers_distance() -> N
 
 
 async def test_the_lane_leaves_to_the_usual_way_what_it_has_no_clean_result_for() -> None:
-    group = group_of(OPERATION, {})
+    group = group_of(OPERATION, [], {})
     notice = Notice("cell:1:1", {"appeal": 7})
     failed = SharedResult.of(
         ExecutionResult({"appealCreated": None}, [GraphQLError("internal detail")])
@@ -106,5 +132,5 @@ async def test_the_lane_leaves_to_the_usual_way_what_it_has_no_clean_result_for(
 
     assert not await lane.sent(notice, "member", 1.0)  # errors are masked the usual way
     assert not await lane.sent(notice, "anonymous", 1.0)  # no helper executed it yet
-    assert not await Lane(sent, group_of(OPERATION, {"size": 3})).sent(notice, "member", 1.0)
+    assert not await Lane(sent, group_of(OPERATION, [], {"size": 3})).sent(notice, "member", 1.0)
     assert sent.data == []
