@@ -92,6 +92,7 @@ class _Helper(WSListener):
         self.acknowledged = asyncio.get_running_loop().create_future()
         self._read = 0
         self.heard: list[tuple[int, float]] = []
+        self._heard_ids: set[int] = set()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if frame.msg_type == WSMsgType.TEXT:
@@ -103,10 +104,11 @@ class _Helper(WSListener):
         for raw, received in self.frames[self._read :]:
             message = json.loads(raw)
             if message.get("type") == "next":
-                event = message["payload"]["data"]["appealCreated"]
-                self.heard.append((_pk(event["appeal"]["id"]), received))
+                appeal_id = _pk(message["payload"]["data"]["appealCreated"]["appeal"]["id"])
+                self.heard.append((appeal_id, received))
+                self._heard_ids.add(appeal_id)
         self._read = len(self.frames)
-        return {appeal_id for appeal_id, _ in self.heard}
+        return self._heard_ids
 
 
 async def _helpers(urls: Sequence[str], count: int, rng: random.Random, pipe: Connection) -> None:

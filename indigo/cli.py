@@ -10,6 +10,7 @@ import uvicorn
 from indigo import migrations
 from indigo.app import load_settings
 from indigo.seed import seed_command
+from indigo.serving import APP_FACTORY, UVICORN_OPTIONS
 from indigo.settings import Settings
 from models import Database
 from resolvers.audit import audit
@@ -18,15 +19,12 @@ from schema import build_schema
 
 def serve(settings: Settings) -> int:
     uvicorn.run(
-        "indigo.app:app_from_environment",
+        APP_FACTORY,
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        proxy_headers=False,
-        # A live appeal is encoded once per process; per-message deflate would compress it
-        # again for each helper's socket, and keep a compressor per connection.
-        ws_per_message_deflate=False,
+        **UVICORN_OPTIONS,
     )
     return 0
 

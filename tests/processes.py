@@ -11,7 +11,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+import uvicorn
 
+from indigo.serving import APP_FACTORY, UVICORN_OPTIONS
 from tests.redis_server import free_port
 
 START_TIMEOUT_SECONDS = 30
@@ -35,11 +37,7 @@ async def uvicorn_process(
         **(settings or {}),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "uvicorn", "--factory", "indigo.app:app_from_environment"),
-        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        *("--ws-per-message-deflate", "false"),  # as `indigo serve` runs it
-        env=environment,
+        sys.executable, "-m", "tests.processes", str(port), env=environment
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -57,3 +55,19 @@ async def uvicorn_process(
         if process.returncode is None:
             process.terminate()
         await asyncio.wait_for(process.wait(), START_TIMEOUT_SECONDS)
+
+
+def main() -> None:
+    """The process itself: `indigo serve`'s uvicorn, on the loopback port given, quietly."""
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        **UVICORN_OPTIONS,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.applications import Starlette
 
+from indigo.serving import UVICORN_OPTIONS
+
 
 @asynccontextmanager
 async def serve(app: Starlette) -> AsyncIterator[str]:
@@ -19,7 +21,7 @@ async def serve(app: Starlette) -> AsyncIterator[str]:
         port=0,
         log_level="warning",
         lifespan="on",
-        ws_per_message_deflate=False,  # as `indigo serve` runs it
+        **UVICORN_OPTIONS,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
