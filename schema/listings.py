@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 from datetime import datetime
 
 import strawberry
 
 from models import Listing as ListingRow
 from models import ListingKind, ListingStatus, ListingType
+from models import Member as MemberRow
 from resolvers import listings
 from resolvers.categories import CATEGORIES
 from resolvers.errors import DomainError, invalid
@@ -43,6 +45,9 @@ class Category:
 )
 class Listing:
     row: strawberry.Private[ListingRow]
+    # Given when the listing's own query fetched its author: `author` then answers at once
+    # rather than with an awaitable, which spares graphql-core a task per edge of a page.
+    author_row: strawberry.Private[MemberRow | None] = None
     # Plain attributes, copied from the row once: Strawberry resolves them without building
     # an Info per field, and a page of nearby listings resolves hundreds of them.
     id: strawberry.ID = dataclasses.field(init=False)
@@ -77,8 +82,13 @@ class Listing:
         assert shown is not None
         return shown
 
-    @strawberry.field
-    async def author(self, info: Info) -> Member:
+    @strawberry.field(graphql_type=Member)
+    def author(self, info: Info) -> Member | Awaitable[Member]:
+        if self.author_row is not None:
+            return Member(row=self.author_row)
+        return self._loaded_author(info)
+
+    async def _loaded_author(self, info: Info) -> Member:
         author = await info.context.loaders.member.load(self.row.author_id)
         if author is None:
             raise LookupError(f"listing {self.row.id} has no author {self.row.author_id}")

@@ -89,12 +89,11 @@ class NearbyQuery:
             )
         except DomainError as error:
             raise bad_user_input(error) from None
-        info.context.loaders.member.prime_many({f.listing.author_id: f.author for f in page.found})
         edges = [
             NearbyEdge(
                 cursor=encode_cursor(found.position),
                 distance_km=round(found.position.distance_km, 3),
-                node=Listing(row=found.listing),
+                node=Listing(row=found.listing, author_row=found.author),
             )
             for found in page.found
         ]

@@ -87,9 +87,8 @@ def _standpoint(info: Info, author_id: int) -> str:
     return "author" if info.context.viewer_id == author_id else "member"
 
 
-def _fresh_loaders(info: Info) -> Loaders:
+def _fresh_loaders(info: Info) -> None:
     info.context.loaders = Loaders(info.context.platform)
-    return info.context.loaders
 
 
 @strawberry.type
@@ -123,13 +122,11 @@ class Subscription:
                     standpoint = _standpoint(info, found.listing.author_id)
                     if await lane.sent(found.notice, standpoint, found.distance_km):
                         continue
-                loaders = _fresh_loaders(info)
-                if found.author is not None:
-                    loaders.member.prime(found.listing.author_id, found.author)
+                _fresh_loaders(info)
                 yield AppealFeedEvent(
                     cursor=encode_id(CURSOR_KIND, found.listing.id),
                     distance_km=found.distance_km,
-                    appeal=Listing(row=found.listing),
+                    appeal=Listing(row=found.listing, author_row=found.author),
                     notice=found.notice,
                     standpoint=_standpoint(info, found.listing.author_id),
                 )
