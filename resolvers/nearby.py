@@ -158,17 +158,20 @@ async def nearby(platform: Platform, search: Search) -> Page:
                 break
             outer = min(search.radius_km, _wider(start, outer, len(positions), need))
         shown = positions[: search.first]
-        # Their authors in the same statement: every page shows them.
-        rows = await session.execute(
-            select(Listing, Member)
-            .join(Member, col(Member.id) == col(Listing.author_id))
-            .where(col(Listing.id).in_([p.listing_id for p in shown]))
-        )
+        rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
         by_id = {listing.id: (listing, author) for listing, author in rows}
     return Page(
         found=[Found(p, *by_id[p.listing_id]) for p in shown],
         has_next_page=len(positions) > search.first,
     )
+
+
+# Their authors in the same statement: every page shows them.
+_PAGE = (
+    select(Listing, Member)
+    .join(Member, col(Member.id) == col(Listing.author_id))
+    .where(col(Listing.id).in_(bindparam("ids", expanding=True)))
+)
 
 
 def _wider(start: float, outer: float, found: int, need: int) -> float:
