@@ -15,3 +15,18 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+def named_cpu_seconds(name: str) -> float:
+    """User and system CPU time of every process called `name` (PostgreSQL's backends)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it ended while we looked
+        command, fields = text[text.index("(") + 1 :].rsplit(")", 1)
+        if command == name:
+            values = fields.split()
+            total += int(values[11]) + int(values[12])
+    return total / os.sysconf("SC_CLK_TCK")

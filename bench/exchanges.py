@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
+from bench.cpu import cpu_seconds
 from indigo import migrations
 from models import Database
 from resolvers.audit import audit
@@ -73,12 +74,6 @@ async def _client(api: Api, pair: tuple[SignedIn, SignedIn, str], until: float) 
     return done
 
 
-def cpu_seconds(pid: int) -> float:
-    """The user and system CPU time a process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Run:
     exchanges: int
@@ -116,7 +111,7 @@ async def exchanges_per_second(
         await asyncio.gather(
             *(_client(apis[n % processes], p, time.monotonic() + 2) for n, p in enumerate(pairs))
         )
-        cpu, client_cpu = sum(cpu_seconds(s.pid) for s in servers), cpu_seconds(os.getpid())
+        cpu, client_cpu = sum(cpu_seconds(s.pid) for s in servers), time.process_time()
         counts = await asyncio.gather(
             *(
                 _client(apis[n % processes], p, time.monotonic() + seconds)
@@ -124,7 +119,7 @@ async def exchanges_per_second(
             )
         )
         cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu
-        client_cpu = cpu_seconds(os.getpid()) - client_cpu
+        client_cpu = time.process_time() - client_cpu
     return Run(sum(counts), cpu, client_cpu)
 
 

@@ -7,6 +7,10 @@ Listings are spread uniformly over latitude 48.8 to 49.0 and longitude 2.25 to 2
 Paris and around: the dense case) and searched at (48.9, 2.35) within 2 km, first 20.
 Databases are kept between runs (bench/data/ for SQLite, `indigo_bench_nearby_<n>` on the
 PostgreSQL server) and loaded only when missing.
+
+With --from-memory, a second server answers every search from memory after its first, so
+its rows show what HTTP, Strawberry and graphql-core cost without the search: the most
+this machine can serve of this query.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bench.cpu import cpu_seconds
+from bench.cpu import cpu_seconds, named_cpu_seconds
 from indigo import migrations
 from indigo.app import app_from_environment
 from models import Database, Listing, Member
@@ -45,6 +49,7 @@ CENTRE = GeoPoint(48.9, 2.35)
 RADIUS_KM = 2.0
 FIRST = 20
 AUTHORS = 1000
+FROM_MEMORY = "INDIGO_BENCH_SEARCH_FROM_MEMORY"
 BATCH = 10_000
 QUERY = """query Nearby($near: GeoPointInput!, $radiusKm: Float!, $first: Int) {
   nearby(near: $near, radiusKm: $radiusKm, first: $first) {
@@ -59,6 +64,8 @@ QUERY = """query Nearby($near: GeoPointInput!, $radiusKm: Float!, $first: Int) {
 
 def bench_app() -> Starlette:
     """The Indigo app, plus `/bare`: the same search as JSON, without GraphQL."""
+    if os.environ.get(FROM_MEMORY):
+        answer_searches_from_memory()
     app = app_from_environment()
     platform: Platform = app.state.platform
 
@@ -89,6 +96,23 @@ def bench_app() -> Starlette:
 
     app.router.routes.append(Route("/bare", bare, methods=["POST"]))
     return app
+
+
+def answer_searches_from_memory() -> None:
+    """Make every search after the first of its kind an answer kept in memory.
+
+    Both endpoints call `resolvers.nearby.nearby` through its module, so replacing it there
+    takes the search, and only the search, out of what is measured.
+    """
+    search_database = nearby.nearby
+    pages: dict[nearby.Search, nearby.Page] = {}
+
+    async def remembered(platform: Platform, search: nearby.Search) -> nearby.Page:
+        if search not in pages:
+            pages[search] = await search_database(platform, search)
+        return pages[search]
+
+    nearby.nearby = remembered
 
 
 # Loading -------------------------------------------------------------------------------
@@ -207,11 +231,16 @@ class Result:
     seconds: float
     latencies: list[float]
     server_cpu_seconds: float = 0.0
+    database_cpu_seconds: float = 0.0
 
     @property
     def cpu_ms_per_request(self) -> float:
         """The server's CPU time per request: unlike req/s, it holds on a busy machine."""
         return self.server_cpu_seconds / self.requests * 1000
+
+    @property
+    def database_cpu_ms_per_request(self) -> float:
+        return self.database_cpu_seconds / self.requests * 1000
 
     @property
     def per_second(self) -> float:
@@ -279,9 +308,10 @@ async def drive(port: int, path: str, body: bytes, clients: int, seconds: float)
 async def drive_server(
     pid: int, port: int, path: str, body: bytes, clients: int, seconds: float
 ) -> Result:
-    before = cpu_seconds(pid)
+    before = cpu_seconds(pid), named_cpu_seconds("postgres")
     result = await drive(port, path, body, clients, seconds)
-    result.server_cpu_seconds = cpu_seconds(pid) - before
+    result.server_cpu_seconds = cpu_seconds(pid) - before[0]
+    result.database_cpu_seconds = named_cpu_seconds("postgres") - before[1]
     return result
 
 
@@ -299,13 +329,17 @@ async def wait_until_up(port: int, server: asyncio.subprocess.Process) -> None:
             return
 
 
-async def measure(url: str, workers: int, clients: int, seconds: float) -> dict[str, Result]:
+async def measure(
+    url: str, workers: int, clients: int, seconds: float, *, from_memory: bool = False
+) -> dict[str, Result]:
     port = 18_000 + random.randrange(2000)
     environment = os.environ | {
         "INDIGO_DATABASE_URL": url,
         "INDIGO_BROADCAST_URL": "memory://",
         "INDIGO_PRODUCTION": "true",
     }
+    if from_memory:
+        environment[FROM_MEMORY] = "1"
     server = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -347,23 +381,42 @@ async def main(arguments: argparse.Namespace) -> None:
     print(f"load average before: {load_average()}", flush=True)
     print(
         "| database | listings | workers | clients | endpoint | req/s | p50 ms | p95 ms "
-        "| server CPU ms/req |"
+        "| server CPU ms/req | PostgreSQL CPU ms/req |"
     )
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     for kind in arguments.database:
         for listings in arguments.listings:
             url = await prepare(kind, listings, arguments.server)
-            results = await measure(url, arguments.workers, arguments.clients, arguments.seconds)
-            for endpoint, result in results.items():
-                print(
-                    f"| {kind} | {listings:,} | {arguments.workers} | {arguments.clients} "
-                    f"| {endpoint} | {result.per_second:,.0f} | {result.percentile(50):.1f} "
-                    f"| {result.percentile(95):.1f} | {result.cpu_ms_per_request:.2f} |",
-                    flush=True,
+            for from_memory in (False, True) if arguments.from_memory else (False,):
+                results = await measure(
+                    url,
+                    arguments.workers,
+                    arguments.clients,
+                    arguments.seconds,
+                    from_memory=from_memory,
                 )
-            ratio = results["GraphQL"].per_second / results["bare"].per_second
-            print(f"|  |  |  |  | GraphQL / bare | {ratio:.2f} |  |  |  |", flush=True)
+                print_results(kind, listings, arguments, results, from_memory)
     print(f"load average after: {load_average()}")
+
+
+def print_results(
+    kind: str,
+    listings: int,
+    arguments: argparse.Namespace,
+    results: dict[str, Result],
+    from_memory: bool,
+) -> None:
+    suffix = ", search from memory" if from_memory else ""
+    for endpoint, result in results.items():
+        database_cpu = f"{result.database_cpu_ms_per_request:.2f}" if kind == "postgresql" else ""
+        print(
+            f"| {kind} | {listings:,} | {arguments.workers} | {arguments.clients} "
+            f"| {endpoint}{suffix} | {result.per_second:,.0f} | {result.percentile(50):.1f} "
+            f"| {result.percentile(95):.1f} | {result.cpu_ms_per_request:.2f} | {database_cpu} |",
+            flush=True,
+        )
+    ratio = results["GraphQL"].per_second / results["bare"].per_second
+    print(f"|  |  |  |  | GraphQL / bare{suffix} | {ratio:.2f} |  |  |  |  |", flush=True)
 
 
 def arguments() -> argparse.Namespace:
@@ -375,6 +428,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--from-memory",
+        action="store_true",
+        help="also measure a server that answers each search from memory after its first",
+    )
     parser.add_argument(
         "--server",
         default=os.environ.get(
