@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,16 +29,30 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url)
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-            )
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            _replace_dead_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._lookups = (
+            self._sessions
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
         self._turns: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; whatever it changes is rolled back."""
         async with self._sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def lookups(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads that need no snapshot in common: on PostgreSQL each statement
+        is its own transaction, which spares a BEGIN and a ROLLBACK round trip."""
+        async with self._lookups() as session:
             yield session
 
     @asynccontextmanager
@@ -77,6 +92,16 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _replace_dead_connections(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # asyncpg sees a connection closed by the server (a restart, a terminated backend)
+        # as soon as the event loop reads the close: checking that costs no round trip,
+        # where SQLAlchemy's pre-ping costs three (BEGIN, ping, ROLLBACK).
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this pooled connection")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -151,7 +151,7 @@ async def nearby(platform: Platform, search: Search) -> Page:
     need = search.first + 1
     start = search.after.distance_km if search.after else 0.0
     outer = min(search.radius_km, start + FIRST_RING_KM)
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         while True:
             positions = await _positions_within(session, search, outer)
             if len(positions) >= need or outer >= search.radius_km:

@@ -1,0 +1,51 @@
+"""The pool on PostgreSQL: reads without a transaction, and connections the server closed."""
+
+from __future__ import annotations
+
+import time
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from models import Database
+
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@on_postgresql
+async def test_lookups_run_each_statement_in_its_own_transaction(database: Database) -> None:
+    async with database.lookups() as session:
+        first = await session.scalar(text("SELECT pg_current_xact_id()::text"))
+        second = await session.scalar(text("SELECT pg_current_xact_id()::text"))
+    async with database.read() as session:
+        one = await session.scalar(text("SELECT pg_current_xact_id()::text"))
+        same = await session.scalar(text("SELECT pg_current_xact_id()::text"))
+
+    assert first != second
+    assert one == same
+
+
+@on_postgresql
+async def test_a_connection_the_server_closed_is_replaced_at_checkout(
+    database: Database, database_url: str
+) -> None:
+    async with database.lookups() as session:
+        killed = await session.scalar(text("SELECT pg_backend_pid()"))
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    admin = await asyncpg.connect(dsn)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", killed)
+        deadline = time.monotonic() + 10
+        while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", killed):
+            assert time.monotonic() < deadline, "the backend outlived its termination"
+    finally:
+        await admin.close()
+
+    async with database.lookups() as session:
+        looked_up = await session.scalar(text("SELECT pg_backend_pid()"))
+    async with database.write() as session:
+        wrote = await session.scalar(text("SELECT pg_backend_pid()"))
+
+    assert killed not in (looked_up, wrote)
