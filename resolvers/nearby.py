@@ -3,7 +3,8 @@
 Listings carry `lat_band`, their latitude cut into 0.01° bands (about 1.1 km), and the
 index (lat_band, longitude, latitude, id) over open listings. A search reads, per band
 crossing the circle's bounding box, only the index entries in its longitude range, so it
-fetches the points of a small box rather than of a city. It starts with a small circle and
+fetches the points of a small box rather than of a city. It starts with a circle sized by
+the density the last search in the area met (`resolvers.rings`), or a small one, and
 widens it until it holds a page (or reaches the radius), so a page of 20 in a dense city
 reads a few dozen points, not thousands. Distances are exact haversine, computed here in
 Python from the stored points, so both databases order results identically.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
 from resolvers.platform import Platform
+from resolvers.rings import area_of
 from resolvers.validation import Checks
 
 EARTH_RADIUS_KM = 6371.0088
@@ -150,13 +152,17 @@ async def nearby(platform: Platform, search: Search) -> Page:
     check_search(search)
     need = search.first + 1
     start = search.after.distance_km if search.after else 0.0
-    outer = min(search.radius_km, start + FIRST_RING_KM)
+    area = _area(search)
+    first_ring = platform.rings.first_ring_km(area, need, otherwise=FIRST_RING_KM)
+    outer = min(search.radius_km, start + first_ring)
     async with platform.db.lookups() as session:
         while True:
             positions = await _positions_within(session, search, outer)
             if len(positions) >= need or outer >= search.radius_km:
                 break
             outer = min(search.radius_km, _wider(start, outer, len(positions), need))
+        if search.after is None:
+            platform.rings.learn(area, len(positions), within_km=outer)
         shown = positions[: search.first]
         rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
         by_id = {listing.id: (listing, author) for listing, author in rows}
@@ -172,6 +178,18 @@ _PAGE = (
     .join(Member, col(Member.id) == col(Listing.author_id))
     .where(col(Listing.id).in_(bindparam("ids", expanding=True)))
 )
+
+
+def _area(search: Search) -> Hashable | None:
+    """What a density hint is kept under; None for a text search, whose matches are as
+    sparse as its words are rare."""
+    if search.text:
+        return None
+    return (
+        area_of(search.near),
+        tuple(sorted(set(search.types or ()))),
+        tuple(sorted(set(search.categories or ()))),
+    )
 
 
 def _wider(start: float, outer: float, found: int, need: int) -> float:

@@ -1,4 +1,5 @@
-"""What every business rule runs against: the database, the economy and the event hub."""
+"""What every business rule runs against: the database, the economy, the event hub, and
+what this process has learnt of where listings are."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from models import Database
 from realtime.events import Event, routes
 from realtime.hub import Hub
 from resolvers.economy import Economy
+from resolvers.rings import RingHints
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Platform:
     db: Database
     economy: Economy
     hub: Hub
+    rings: RingHints = field(default_factory=RingHints)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:

@@ -362,6 +362,28 @@ async def test_a_page_of_100_costs_a_few_statements_whoever_wrote_them(
     assert len(few) == len(statements) == 2
 
 
+async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
+    api: Api, app: Starlette, database: Database
+) -> None:
+    (author,) = await add_members(database, 1)
+    await add_listings(database, author, [north_of(PARIS, 0.05 * i) for i in range(1, 41)])
+
+    with counted_selects(app) as first_time:
+        first = await search(api, PARIS, 5, first=10)
+    with counted_selects(app) as again:
+        second = await search(api, PARIS, 5, first=10)
+    with counted_selects(app) as words:
+        worded = await search(api, PARIS, 5, first=10, text="bike")
+
+    assert ids(first) == ids(second) == ids(worded)
+    assert [e["distanceKm"] for e in first["edges"]] == [round(0.05 * i, 3) for i in range(1, 11)]
+    # Rounds of widening circles, then the page; next time one circle, then the page.
+    assert len(first_time) > 2
+    assert len(again) == 2
+    # A text search keeps no hint: its matches are as sparse as its words.
+    assert len(words) == len(first_time)
+
+
 def destination(start: GeoPoint, km: float, bearing: float) -> GeoPoint:
     """The point `km` from `start` along a great circle leaving at `bearing` (radians)."""
     angle = km / EARTH_RADIUS_KM

@@ -1,0 +1,52 @@
+"""Where a nearby search starts: the density of listings the last search met, area by area.
+
+A search widens its circle until the circle holds a page. From a fixed small start, a page in
+a dense city takes two or three rounds; from a circle sized by the density the previous
+search met in the same area, it usually takes one. A hint only changes how many rounds a
+search takes, never what it finds, so a stale or odd one costs a round, nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+
+from resolvers.geo import GeoPoint
+
+# About 11 km north to south: a city's centre, not a whole region.
+AREA_DEGREES = 0.1
+# A hint is a few dozen bytes; past this many areas the process starts learning afresh.
+MAX_AREAS = 10_000
+# Widens the estimated circle, so that an area a little sparser than last seen still
+# fills a page in one round.
+MARGIN = 1.25
+
+
+def area_of(point: GeoPoint) -> tuple[int, int]:
+    return (
+        math.floor(point.latitude / AREA_DEGREES),
+        math.floor(point.longitude / AREA_DEGREES),
+    )
+
+
+class RingHints:
+    """Listings per km², by area and filters, as the latest search there found them."""
+
+    def __init__(self) -> None:
+        self._densities: dict[Hashable, float] = {}
+
+    def first_ring_km(self, key: Hashable | None, need: int, *, otherwise: float) -> float:
+        """The circle expected to hold `need` listings; `otherwise` with no hint (and with no
+        key: a search that keeps no hint)."""
+        density = None if key is None else self._densities.get(key)
+        if density is None:
+            return otherwise
+        return MARGIN * math.sqrt(need / (math.pi * density))
+
+    def learn(self, key: Hashable | None, found: int, *, within_km: float) -> None:
+        """`found` listings lay within `within_km` of a search's point."""
+        if key is None or found == 0 or within_km <= 0:
+            return
+        if len(self._densities) >= MAX_AREAS and key not in self._densities:
+            self._densities.clear()
+        self._densities[key] = found / (math.pi * within_km**2)
