@@ -10,11 +10,22 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its descendants (the uvicorn workers)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except FileNotFoundError:
         return 0.0
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(cpu_seconds(int(child)) for child in children)
+    return own + sum(cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started, but for multiprocessing's resource tracker."""
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        commands = {child: Path(f"/proc/{child}/cmdline").read_bytes() for child in found}
+    except FileNotFoundError:
+        return []
+    return [
+        int(child) for child, command in commands.items() if b"resource_tracker" not in command
+    ]
 
 
 def named_cpu_seconds(name: str) -> float:

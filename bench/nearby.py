@@ -22,7 +22,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bench.cpu import cpu_seconds, named_cpu_seconds
+from bench.cpu import children, cpu_seconds, named_cpu_seconds
 from indigo import migrations
 from indigo.app import app_from_environment
 from models import Database, Listing, Member
@@ -232,6 +232,9 @@ class Result:
     latencies: list[float]
     server_cpu_seconds: float = 0.0
     database_cpu_seconds: float = 0.0
+    # Each worker's share of the server's CPU: the kernel gives a keep-alive connection to
+    # whichever worker accepts it first, and one worker may take all 16.
+    worker_shares: list[float] = field(default_factory=list)
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -313,9 +316,12 @@ async def drive(port: int, path: str, body: bytes, clients: int, seconds: float)
 async def drive_server(
     pid: int, port: int, path: str, body: bytes, clients: int, seconds: float
 ) -> Result:
-    before = cpu_seconds(pid), named_cpu_seconds("postgres")
+    workers = children(pid) or [pid]
+    before = [cpu_seconds(w) for w in workers], named_cpu_seconds("postgres")
     result = await drive(port, path, body, clients, seconds)
-    result.server_cpu_seconds = cpu_seconds(pid) - before[0]
+    spent = [cpu_seconds(w) - b for w, b in zip(workers, before[0], strict=True)]
+    result.server_cpu_seconds = sum(spent)
+    result.worker_shares = [s / max(sum(spent), 1e-9) for s in spent]
     result.database_cpu_seconds = named_cpu_seconds("postgres") - before[1]
     return result
 
@@ -386,9 +392,9 @@ async def main(arguments: argparse.Namespace) -> None:
     print(f"load average before: {load_average()}", flush=True)
     print(
         "| database | listings | workers | clients | endpoint | req/s | p50 ms | p95 ms "
-        "| server CPU ms/req | PostgreSQL CPU ms/req |"
+        "| server CPU ms/req | workers' shares % | PostgreSQL CPU ms/req |"
     )
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|")
     for kind in arguments.database:
         for listings in arguments.listings:
             url = await prepare(kind, listings, arguments.server)
@@ -414,14 +420,16 @@ def print_results(
     suffix = ", search from memory" if from_memory else ""
     for endpoint, result in results.items():
         database_cpu = f"{result.database_cpu_ms_per_request:.2f}" if kind == "postgresql" else ""
+        shares = "/".join(f"{100 * share:.0f}" for share in result.worker_shares)
         print(
             f"| {kind} | {listings:,} | {arguments.workers} | {arguments.clients} "
             f"| {endpoint}{suffix} | {result.per_second:,.0f} | {result.percentile(50):.1f} "
-            f"| {result.percentile(95):.1f} | {result.cpu_ms_per_request:.2f} | {database_cpu} |",
+            f"| {result.percentile(95):.1f} | {result.cpu_ms_per_request:.2f} | {shares} "
+            f"| {database_cpu} |",
             flush=True,
         )
     ratio = results["GraphQL"].per_second / results["bare"].per_second
-    print(f"|  |  |  |  | GraphQL / bare{suffix} | {ratio:.2f} |  |  |  |  |", flush=True)
+    print(f"|  |  |  |  | GraphQL / bare{suffix} | {ratio:.2f} |  |  |  |  |  |", flush=True)
 
 
 def arguments() -> argparse.Namespace:
