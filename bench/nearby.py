@@ -232,8 +232,8 @@ class Result:
     latencies: list[float]
     server_cpu_seconds: float = 0.0
     database_cpu_seconds: float = 0.0
-    # Each worker's share of the server's CPU: the kernel gives a keep-alive connection to
-    # whichever worker accepts it first, and one worker may take all 16.
+    # Each worker's share of the server's CPU: connections are spread over the workers by
+    # their addresses, so a few keep-alive ones may load one worker more than another.
     worker_shares: list[float] = field(default_factory=list)
 
     @property
@@ -351,21 +351,13 @@ async def measure(
     }
     if from_memory:
         environment[FROM_MEMORY] = "1"
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "bench.nearby:bench_app",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        env=environment,
+    # What `indigo serve` runs, with the bench's app.
+    serve = (
+        "from indigo.workers import serve_workers; serve_workers("
+        f"'bench.nearby:bench_app', '127.0.0.1', {port}, {workers}, log_level='warning', "
+        "access_log=False)"
     )
+    server = await asyncio.create_subprocess_exec(sys.executable, "-c", serve, env=environment)
     try:
         await wait_until_up(port, server)
         near = {"latitude": CENTRE.latitude, "longitude": CENTRE.longitude}

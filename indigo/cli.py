@@ -12,20 +12,19 @@ from indigo.app import load_settings
 from indigo.seed import seed_command
 from indigo.serving import APP_FACTORY, UVICORN_OPTIONS
 from indigo.settings import Settings
+from indigo.workers import serve_workers
 from models import Database
 from resolvers.audit import audit
 from schema import build_schema
 
 
 def serve(settings: Settings) -> int:
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        **UVICORN_OPTIONS,
-    )
+    if settings.workers > 1:
+        serve_workers(APP_FACTORY, settings.host, settings.port, settings.workers)
+    else:
+        uvicorn.run(
+            APP_FACTORY, factory=True, host=settings.host, port=settings.port, **UVICORN_OPTIONS
+        )
     return 0
 
 
