@@ -43,6 +43,7 @@ from resolvers import nearby
 from resolvers.geo import GeoPoint
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
+from tests.tcp import listening_on
 
 DATA = Path(__file__).resolve().parent / "data"
 CENTRE = GeoPoint(48.9, 2.35)
@@ -326,18 +327,14 @@ async def drive_server(
     return result
 
 
-async def wait_until_up(port: int, server: asyncio.subprocess.Process) -> None:
+async def wait_until_up(port: int, workers: int, server: asyncio.subprocess.Process) -> None:
+    """Until every worker listens: connections made while only some do would all go to
+    those, and stay there."""
     async with asyncio.timeout(60):
-        while True:
+        while listening_on(port) < workers:
             if server.returncode is not None:
                 raise SystemExit("the benchmark server did not start")
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.2)
-                continue
-            writer.close()
-            return
+            await asyncio.sleep(0.2)
 
 
 async def measure(
@@ -359,7 +356,7 @@ async def measure(
     )
     server = await asyncio.create_subprocess_exec(sys.executable, "-c", serve, env=environment)
     try:
-        await wait_until_up(port, server)
+        await wait_until_up(port, workers, server)
         near = {"latitude": CENTRE.latitude, "longitude": CENTRE.longitude}
         variables = {"near": near, "radiusKm": RADIUS_KM, "first": FIRST}
         graphql = json.dumps({"query": QUERY, "variables": variables}).encode()

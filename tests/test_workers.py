@@ -18,6 +18,7 @@ import pytest
 from models import Database
 from tests.polling import until
 from tests.redis_server import RedisServer, free_port
+from tests.tcp import LISTEN, tcp_sockets
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -35,15 +36,17 @@ class Served:
 
     def workers(self) -> list[int]:
         """The processes holding a socket listening on the port."""
-        listening = {inode for inode, local, _ in _sockets() if local == self.port}
+        listening = {
+            s.inode for s in tcp_sockets() if s.local_port == self.port and s.state == LISTEN
+        }
         return sorted(pid for pid in _descendants(self.process.pid) if _inodes(pid) & listening)
 
     def connections_by_worker(self, client_ports: set[int]) -> dict[int, int]:
         """How many of the clients' connections each worker holds the server end of."""
         ends = {
-            inode
-            for inode, local, remote in _sockets()
-            if local == self.port and remote in client_ports
+            s.inode
+            for s in tcp_sockets()
+            if s.local_port == self.port and s.remote_port in client_ports
         }
         return {pid: len(_inodes(pid) & ends) for pid in self.workers()}
 
@@ -136,24 +139,6 @@ def _inodes(pid: int) -> set[int]:
     return found
 
 
-def _sockets() -> list[tuple[int, int, int]]:
-    """(inode, local port, remote port) of every TCP socket on the machine."""
-    rows = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            local, remote, inode = fields[1], fields[2], int(fields[9])
-            rows.append(
-                (inode, int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16))
-            )
-    return rows
-
-
-def _port(address: str) -> int:
-    """The port of an address as /proc/net/tcp writes it: hexadecimal after the colon."""
-    return int(address.rsplit(":", 1)[1], 16)
-
-
 def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
 
@@ -162,5 +147,5 @@ def _client_ports(server_port: int) -> set[int]:
     """The local ports of this process's connections to the server."""
     mine = _inodes(os.getpid())
     return {
-        local for inode, local, remote in _sockets() if inode in mine and remote == server_port
+        s.local_port for s in tcp_sockets() if s.inode in mine and s.remote_port == server_port
     }
