@@ -35,7 +35,6 @@ EARTH_RADIUS_KM = 6371.0088
 BAND_DEGREES = 0.01
 MAX_RADIUS_KM = 1000.0
 MAX_TEXT = 100
-FIRST_RING_KM = 0.1
 # Widest IN list of bands; a wider box scans the band range instead.
 MAX_LISTED_BANDS = 100
 # Keeps points on the very edge of a circle inside its box despite rounding.
@@ -153,8 +152,7 @@ async def nearby(platform: Platform, search: Search) -> Page:
     need = search.first + 1
     start = search.after.distance_km if search.after else 0.0
     area = _area(search)
-    first_ring = platform.rings.first_ring_km(area, need, otherwise=FIRST_RING_KM)
-    outer = min(search.radius_km, start + first_ring)
+    outer = min(search.radius_km, start + platform.rings.first_ring_km(area, need))
     async with platform.db.lookups() as session:
         while True:
             positions = await _positions_within(session, search, outer)

@@ -13,6 +13,13 @@ from collections.abc import Hashable
 
 from resolvers.geo import GeoPoint
 
+# Where a search with no hint starts: a few listings in a dense city.
+FIRST_RING_KM = 0.1
+# A hint moves the start at most this far either way. Below, a circle is too small to say
+# anything of an area (and its density could overflow); above, a sparse outskirt's hint
+# would make a search in the dense centre read thousands of points in its first round.
+SMALLEST_RING_KM = FIRST_RING_KM / 10
+LARGEST_RING_KM = FIRST_RING_KM * 8
 # About 11 km north to south: a city's centre, not a whole region.
 AREA_DEGREES = 0.1
 # A hint is a few dozen bytes; past this many areas the process starts learning afresh.
@@ -35,17 +42,18 @@ class RingHints:
     def __init__(self) -> None:
         self._densities: dict[Hashable, float] = {}
 
-    def first_ring_km(self, key: Hashable | None, need: int, *, otherwise: float) -> float:
-        """The circle expected to hold `need` listings; `otherwise` with no hint (and with no
-        key: a search that keeps no hint)."""
+    def first_ring_km(self, key: Hashable | None, need: int) -> float:
+        """The circle expected to hold `need` listings, within bounds; FIRST_RING_KM with no
+        hint (and with no key: a search that keeps no hint)."""
         density = None if key is None else self._densities.get(key)
         if density is None:
-            return otherwise
-        return MARGIN * math.sqrt(need / (math.pi * density))
+            return FIRST_RING_KM
+        estimate = MARGIN * math.sqrt(need / (math.pi * density))
+        return min(LARGEST_RING_KM, max(SMALLEST_RING_KM, estimate))
 
     def learn(self, key: Hashable | None, found: int, *, within_km: float) -> None:
         """`found` listings lay within `within_km` of a search's point."""
-        if key is None or found == 0 or within_km <= 0:
+        if key is None or found == 0 or within_km < SMALLEST_RING_KM:
             return
         if len(self._densities) >= MAX_AREAS and key not in self._densities:
             self._densities.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections.abc import Iterator
@@ -382,6 +383,23 @@ async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
     assert len(again) == 2
     # A text search keeps no hint: its matches are as sparse as its words.
     assert len(words) == len(first_time)
+
+
+async def test_a_vanishing_radius_finds_the_point_itself_and_misleads_no_later_search(
+    api: Api, database: Database
+) -> None:
+    (author,) = await add_members(database, 1)
+    (here,) = await add_listings(database, author, [PARIS])
+    await add_listings(database, author, [north_of(PARIS, 0.05 * i) for i in range(1, 41)])
+
+    # Terminating is what is checked here, with a bound far above any search's time.
+    async with asyncio.timeout(60):
+        tiny = [await search(api, PARIS, 1e-160, first=10) for _ in range(2)]
+        wide = await search(api, PARIS, 5, first=10)
+
+    assert [ids(page) for page in tiny] == [[here], [here]]
+    assert ids(wide)[0] == here
+    assert len(wide["edges"]) == 10
 
 
 def destination(start: GeoPoint, km: float, bearing: float) -> GeoPoint:
