@@ -350,9 +350,11 @@ async def measure(
         environment[FROM_MEMORY] = "1"
     # What `indigo serve` runs, with the bench's app.
     serve = (
-        "from indigo.workers import serve_workers; serve_workers("
-        f"'bench.nearby:bench_app', '127.0.0.1', {port}, {workers}, log_level='warning', "
-        "access_log=False)"
+        "import uvicorn; from indigo.serving import UVICORN_OPTIONS; "
+        "from indigo.workers import serve_workers; "
+        "serve_workers(uvicorn.Config('bench.nearby:bench_app', factory=True, "
+        f"host='127.0.0.1', port={port}, log_level='warning', access_log=False, "
+        f"**UVICORN_OPTIONS), {workers})"
     )
     server = await asyncio.create_subprocess_exec(sys.executable, "-c", serve, env=environment)
     try:

@@ -19,12 +19,11 @@ from schema import build_schema
 
 
 def serve(settings: Settings) -> int:
+    options = {"host": settings.host, "port": settings.port, **UVICORN_OPTIONS}
     if settings.workers > 1:
-        serve_workers(APP_FACTORY, settings.host, settings.port, settings.workers)
-    else:
-        uvicorn.run(
-            APP_FACTORY, factory=True, host=settings.host, port=settings.port, **UVICORN_OPTIONS
-        )
+        config = uvicorn.Config(APP_FACTORY, factory=True, **options)
+        return serve_workers(config, settings.workers)
+    uvicorn.run(APP_FACTORY, factory=True, **options)
     return 0
 
 

@@ -10,56 +10,52 @@ and the kernel spreads new connections over them by their addresses.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
-import threading
+import sys
+import time
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
-from indigo.serving import UVICORN_OPTIONS
-
 logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5
 _SPAWN = multiprocessing.get_context("spawn")
+_PR_SET_PDEATHSIG = 1
 
 
-def port_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port that other processes may bind as well."""
-    family, kind, protocol, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, protocol)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(address)
-    return sock
-
-
-def serve_workers(app_factory: str, host: str, port: int, count: int, **options: Any) -> None:
-    """`count` processes serving `app_factory`, each replaced if it dies, until SIGINT or
-    SIGTERM; all stop if one fails to start, as a retry would fail the same way."""
-    # Bound but never listening: the port is taken at once (or this fails here, with a
-    # clear error), and no connection waits on a socket that nobody accepts from.
-    reserved = port_socket(host, port)
-    stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
-    workers = [_start(app_factory, host, port, options) for _ in range(count)]
+def serve_workers(config: uvicorn.Config, count: int) -> int:
+    """`count` processes serving `config`'s app on its host and port, each replaced if it
+    dies, until SIGINT or SIGTERM; all stop if one fails to start, as a retry would fail
+    the same way. Returns the exit status: 0, or uvicorn's STARTUP_FAILURE."""
     try:
-        while not stop.wait(CHECK_SECONDS):
+        reserved = _reserve(config.host, config.port)
+    except OSError as error:
+        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
+        return STARTUP_FAILURE
+    stopping: list[int] = []
+    for number in (signal.SIGINT, signal.SIGTERM):
+        # Only an append: a handler that took a lock could find the main thread holding it.
+        signal.signal(number, lambda received, _frame: stopping.append(received))
+    workers: list[BaseProcess] = []
+    try:
+        workers.extend(_start(config) for _ in range(count))
+        while not stopping:
+            time.sleep(CHECK_SECONDS)
             for index, worker in enumerate(workers):
-                if worker.is_alive():
+                if worker.is_alive() or stopping:
                     continue
                 if worker.exitcode == STARTUP_FAILURE:
                     logger.error("Worker [%s] failed to start: stopping.", worker.pid)
-                    return
+                    return STARTUP_FAILURE
                 logger.warning("Worker [%s] ended (exit code %s).", worker.pid, worker.exitcode)
-                workers[index] = _start(app_factory, host, port, options)
+                workers[index] = _start(config)
+        return 0
     finally:
         for worker in workers:
             if worker.is_alive():
@@ -69,18 +65,49 @@ def serve_workers(app_factory: str, host: str, port: int, count: int, **options:
         reserved.close()
 
 
-def _start(app_factory: str, host: str, port: int, options: dict[str, Any]) -> BaseProcess:
-    worker = _SPAWN.Process(target=_serve, args=(app_factory, host, port, options))
+def _reserve(host: str, port: int) -> socket.socket:
+    """Take the port for this server, or fail here with a clear error.
+
+    Bound without SO_REUSEPORT first, so that another server already on the port (this
+    one started twice, say) is refused rather than joined; then bound with it, and kept
+    bound but never listening, so that no connection waits on a socket nobody accepts from.
+    """
+    with _socket(host) as probe:
+        probe.bind((host, port))
+    reserved = _socket(host)
+    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    reserved.bind((host, port))
+    return reserved
+
+
+def _socket(host: str) -> socket.socket:
+    # The same choice of family as uvicorn's own.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
+def _start(config: uvicorn.Config) -> BaseProcess:
+    worker = _SPAWN.Process(target=_serve, args=(config, os.getpid()))
     worker.start()
     return worker
 
 
-def _serve(app_factory: str, host: str, port: int, options: dict[str, Any]) -> None:
-    """One worker: the app on a listening socket of its own."""
-    config = uvicorn.Config(
-        app_factory, factory=True, host=host, port=port, **UVICORN_OPTIONS, **options
-    )
+def _serve(config: uvicorn.Config, parent: int) -> None:
+    """One worker: the app on a listening socket of its own, until its parent ends."""
+    # Ends with the parent, however the parent ends (a SIGKILL, the OOM killer).
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        return  # the parent ended before the line above
+    config.configure_logging()
+    try:
+        sock = _socket(config.host)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((config.host, config.port))
+    except OSError as error:
+        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
+        sys.exit(STARTUP_FAILURE)
     # Ctrl-C reaches every process of the terminal: the server stops gracefully, then
     # re-raises it, and the parent stops whatever is left.
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[port_socket(host, port)])
+        uvicorn.Server(config).run(sockets=[sock])

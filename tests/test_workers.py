@@ -4,6 +4,7 @@ keep-alive connections opened together spread over them; a worker that dies is r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from uvicorn.config import STARTUP_FAILURE
 
 from models import Database
 from tests.polling import until
@@ -51,17 +53,27 @@ class Served:
         return {pid: len(_inodes(pid) & ends) for pid in self.workers()}
 
 
-@asynccontextmanager
-async def indigo_serve(database_url: str, redis_url: str, workers: int) -> AsyncIterator[Served]:
-    port = free_port()
-    environment = os.environ | {
+def serve_command(database_url: str, redis_url: str, workers: int, port: int) -> dict[str, str]:
+    return os.environ | {
         "INDIGO_DATABASE_URL": database_url,
         "INDIGO_BROADCAST_URL": redis_url,
         "INDIGO_WORKERS": str(workers),
         "INDIGO_PORT": str(port),
     }
+
+
+@asynccontextmanager
+async def indigo_serve(
+    database_url: str, redis_url: str, workers: int, port: int | None = None
+) -> AsyncIterator[Served]:
+    port = port or free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "indigo", "serve", env=environment
+        sys.executable,
+        "-m",
+        "indigo",
+        "serve",
+        env=serve_command(database_url, redis_url, workers, port),
+        start_new_session=True,  # so that cleanup can reach every process it started
     )
     served = Served(process, port)
     try:
@@ -70,7 +82,11 @@ async def indigo_serve(database_url: str, redis_url: str, workers: int) -> Async
     finally:
         if process.returncode is None:
             process.terminate()
-        await asyncio.wait_for(process.wait(), 60)
+        try:
+            await asyncio.wait_for(process.wait(), 60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 async def test_connections_opened_together_spread_over_the_workers(
@@ -99,7 +115,9 @@ async def test_a_worker_that_dies_is_replaced_and_stopping_stops_them_all(
     async with indigo_serve(database_url, redis.url, workers=2) as served:
         first = served.workers()
         os.kill(first[0], signal.SIGKILL)
-        await until(lambda: len(served.workers()) == 2 and first[0] not in served.workers())
+        await until(
+            lambda: len(served.workers()) == 2 and first[0] not in served.workers(), within=60
+        )
         async with httpx.AsyncClient(base_url=served.url) as http:
             answers = [(await http.get("/ready")).status_code for _ in range(4)]
         now = served.workers()
@@ -110,6 +128,38 @@ async def test_a_worker_that_dies_is_replaced_and_stopping_stops_them_all(
     assert first[1] in now
     assert served.process.returncode == 0
     assert not any(_alive(pid) for pid in now)
+
+
+async def test_a_second_server_on_the_same_port_is_refused(
+    database_url: str, database: Database, redis: RedisServer
+) -> None:
+    async with indigo_serve(database_url, redis.url, workers=2) as served:
+        second = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "indigo",
+            "serve",
+            env=serve_command(database_url, redis.url, 2, served.port),
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, errors = await asyncio.wait_for(second.communicate(), 60)
+        still = served.workers()
+
+    assert second.returncode == STARTUP_FAILURE
+    assert "Address already in use" in errors.decode()
+    assert len(still) == 2
+
+
+async def test_workers_end_with_their_parent_however_it_ends(
+    database_url: str, database: Database, redis: RedisServer
+) -> None:
+    async with indigo_serve(database_url, redis.url, workers=2) as served:
+        workers = served.workers()
+        served.process.kill()
+        await served.process.wait()
+        await until(lambda: not any(_alive(pid) for pid in workers), within=60)
+
+    assert served.process.returncode == -signal.SIGKILL
 
 
 def _descendants(pid: int) -> list[int]:
