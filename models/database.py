@@ -50,8 +50,9 @@ class Database:
 
     @asynccontextmanager
     async def lookups(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads that need no snapshot in common: on PostgreSQL each statement
-        is its own transaction, which spares a BEGIN and a ROLLBACK round trip."""
+        """A session for reads that need no snapshot in common, and for reads only: on
+        PostgreSQL each statement is its own transaction (committed at once), which spares a
+        BEGIN and a ROLLBACK round trip."""
         async with self._lookups() as session:
             yield session
 

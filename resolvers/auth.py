@@ -63,7 +63,7 @@ async def login(platform: Platform, *, email: str, password: str, client: str) -
     if wait is not None:
         raise rate_limited(wait)
 
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         member = await session.scalar(select(Member).where(col(Member.email) == email))
     if not await verify_password(member.password_hash if member else None, password):
         raise _wrong_credentials()
@@ -93,7 +93,7 @@ async def logout(platform: Platform, token: str) -> None:
 
 async def authenticate(platform: Platform, token: str) -> Member | None:
     """The member signed in with this token, if it is known, unexpired and not revoked."""
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         return await session.scalar(
             select(Member)
             .join(AuthToken, col(AuthToken.member_id) == col(Member.id))

@@ -399,7 +399,7 @@ async def my_exchanges(
         query = query.where(col(Exchange.status).in_(list(statuses)))
     if before is not None:
         query = query.where(col(Exchange.id) < before)
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
@@ -408,7 +408,7 @@ async def get_exchanges(
 ) -> list[Exchange | None]:
     """The exchanges with these ids, in the same order: None where there is none or where
     `member_id` is not one of its two members (no one else may see an exchange)."""
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         rows = (
             await session.scalars(select(Exchange).where(col(Exchange.id).in_(exchange_ids)))
         ).all()

@@ -145,7 +145,7 @@ async def close_listing(platform: Platform, member_id: int, listing_id: int) -> 
 
 async def get_listings(platform: Platform, listing_ids: list[int]) -> list[Listing | None]:
     """The listings with these ids, in the same order (None where there is none)."""
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         rows = (
             await session.scalars(select(Listing).where(col(Listing.id).in_(listing_ids)))
         ).all()

@@ -64,7 +64,7 @@ async def register(
         checks.point("location", location)
     checks.done()
 
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         if (
             await session.scalar(select(col(Member.id)).where(col(Member.email) == email))
             is not None
@@ -133,7 +133,7 @@ async def update_profile(platform: Platform, member_id: int, changes: ProfileCha
 
 async def get_members(platform: Platform, member_ids: list[int]) -> list[Member | None]:
     """The members with these ids, in the same order (None where there is none)."""
-    async with platform.db.read() as session:
+    async with platform.db.lookups() as session:
         found = select(Member).where(col(Member.id).in_(member_ids))
         rows = (await session.scalars(found)).all()
     by_id = {m.id: m for m in rows}
