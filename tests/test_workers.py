@@ -53,7 +53,9 @@ class Served:
         return {pid: len(_inodes(pid) & ends) for pid in self.workers()}
 
 
-def serve_command(database_url: str, redis_url: str, workers: int, port: int) -> dict[str, str]:
+def serve_environment(
+    database_url: str, redis_url: str, workers: int, port: int
+) -> dict[str, str]:
     return os.environ | {
         "INDIGO_DATABASE_URL": database_url,
         "INDIGO_BROADCAST_URL": redis_url,
@@ -72,7 +74,7 @@ async def indigo_serve(
         "-m",
         "indigo",
         "serve",
-        env=serve_command(database_url, redis_url, workers, port),
+        env=serve_environment(database_url, redis_url, workers, port),
         start_new_session=True,  # so that cleanup can reach every process it started
     )
     served = Served(process, port)
@@ -139,7 +141,7 @@ async def test_a_second_server_on_the_same_port_is_refused(
             "-m",
             "indigo",
             "serve",
-            env=serve_command(database_url, redis.url, 2, served.port),
+            env=serve_environment(database_url, redis.url, 2, served.port),
             stderr=asyncio.subprocess.PIPE,
         )
         _, errors = await asyncio.wait_for(second.communicate(), 60)
