@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.procfs import children
+
 
 def cpu_seconds(pid: int) -> float:
     """CPU time of a process and its descendants (the uvicorn workers)."""
-    return _own_cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
+    return _own_cpu_seconds(pid) + sum(cpu_seconds(child) for child in worker_pids(pid))
 
 
 def _own_cpu_seconds(pid: int) -> float:
@@ -29,16 +31,15 @@ def _own_cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def children(pid: int) -> list[int]:
+def worker_pids(pid: int) -> list[int]:
     """The processes `pid` started, but for multiprocessing's resource tracker."""
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        commands = {child: Path(f"/proc/{child}/cmdline").read_bytes() for child in found}
-    except FileNotFoundError:
-        return []
-    return [
-        int(child) for child, command in commands.items() if b"resource_tracker" not in command
-    ]
+    found = {}
+    for child in children(pid):
+        try:
+            found[child] = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue  # it ended while we looked
+    return [child for child, command in found.items() if b"resource_tracker" not in command]
 
 
 def named_cpu_seconds(name: str) -> float:

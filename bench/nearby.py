@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bench.cpu import children, cpu_seconds, named_cpu_seconds
+from bench.cpu import cpu_seconds, named_cpu_seconds, worker_pids
 from indigo import migrations
 from indigo.app import app_from_environment
 from models import Database, Listing, Member
@@ -43,7 +43,7 @@ from resolvers import nearby
 from resolvers.geo import GeoPoint
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
-from tests.tcp import listening_on
+from tests.procfs import listening_on
 
 DATA = Path(__file__).resolve().parent / "data"
 CENTRE = GeoPoint(48.9, 2.35)
@@ -317,7 +317,7 @@ async def drive(port: int, path: str, body: bytes, clients: int, seconds: float)
 async def drive_server(
     pid: int, port: int, path: str, body: bytes, clients: int, seconds: float
 ) -> Result:
-    workers = children(pid) or [pid]
+    workers = worker_pids(pid) or [pid]
     before = [cpu_seconds(w) for w in workers], named_cpu_seconds("postgres")
     result = await drive(port, path, body, clients, seconds)
     spent = [cpu_seconds(w) - b for w, b in zip(workers, before[0], strict=True)]

@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
 import uvicorn
@@ -33,10 +34,8 @@ def serve_workers(config: uvicorn.Config, count: int) -> int:
     """`count` processes serving `config`'s app on its host and port, each replaced if it
     dies, until SIGINT or SIGTERM; all stop if one fails to start, as a retry would fail
     the same way. Returns the exit status: 0, or uvicorn's STARTUP_FAILURE."""
-    try:
-        reserved = _reserve(config.host, config.port)
-    except OSError as error:
-        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
+    reserved = _bound(config, _reserve)
+    if reserved is None:
         return STARTUP_FAILURE
     stopping: list[int] = []
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -74,10 +73,15 @@ def _reserve(host: str, port: int) -> socket.socket:
     """
     with _socket(host) as probe:
         probe.bind((host, port))
-    reserved = _socket(host)
-    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    reserved.bind((host, port))
-    return reserved
+    return _shared(host, port)
+
+
+def _shared(host: str, port: int) -> socket.socket:
+    """A socket bound to the port beside the others of this server (SO_REUSEPORT)."""
+    sock = _socket(host)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
 
 
 def _socket(host: str) -> socket.socket:
@@ -85,6 +89,17 @@ def _socket(host: str) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     return sock
+
+
+def _bound(
+    config: uvicorn.Config, bind: Callable[[str, int], socket.socket]
+) -> socket.socket | None:
+    """`bind` on the config's host and port; None, said in the log, if it cannot."""
+    try:
+        return bind(config.host, config.port)
+    except OSError as error:
+        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
+        return None
 
 
 def _start(config: uvicorn.Config) -> BaseProcess:
@@ -100,12 +115,8 @@ def _serve(config: uvicorn.Config, parent: int) -> None:
     if os.getppid() != parent:
         return  # the parent ended before the line above
     config.configure_logging()
-    try:
-        sock = _socket(config.host)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((config.host, config.port))
-    except OSError as error:
-        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
+    sock = _bound(config, _shared)
+    if sock is None:
         sys.exit(STARTUP_FAILURE)
     # Ctrl-C reaches every process of the terminal: the server stops gracefully, then
     # re-raises it, and the parent stops whatever is left.

@@ -183,11 +183,12 @@ def _area(search: Search) -> Hashable | None:
     sparse as its words are rare."""
     if search.text:
         return None
-    return (
-        area_of(search.near),
-        tuple(sorted(set(search.types or ()))),
-        tuple(sorted(set(search.categories or ()))),
-    )
+    return area_of(search.near), *_filters(search)
+
+
+def _filters(search: Search) -> tuple[tuple[ListingType, ...], tuple[str, ...]]:
+    """The types and categories asked for, each once, in one order."""
+    return tuple(sorted(set(search.types or ()))), tuple(sorted(set(search.categories or ())))
 
 
 def _wider(start: float, outer: float, found: int, need: int) -> float:
@@ -264,8 +265,7 @@ def _points_in(
 ) -> tuple[Select[int | None, float, float], dict[str, Any]]:
     """The statement for the points of `box` between `west` and `east`, and its values."""
     bands = range(lat_band(box.south), lat_band(box.north) + 1)
-    types = sorted(set(search.types or ()))
-    categories = sorted(set(search.categories or ()))
+    types, categories = _filters(search)
     text = search.text.strip() if search.text else ""
     listed = len(bands) <= MAX_LISTED_BANDS
     values: dict[str, Any] = {"west": west, "east": east, "south": box.south, "north": box.north}

@@ -118,17 +118,20 @@ class Subscription:
         lane = Lane.current()
         try:
             async for found in feed:
-                if found.notice is not None and lane is not None:
-                    standpoint = _standpoint(info, found.listing.author_id)
-                    if await lane.sent(found.notice, standpoint, found.distance_km):
-                        continue
+                standpoint = _standpoint(info, found.listing.author_id)
+                if (
+                    found.notice is not None
+                    and lane is not None
+                    and await lane.sent(found.notice, standpoint, found.distance_km)
+                ):
+                    continue
                 _fresh_loaders(info)
                 yield AppealFeedEvent(
                     cursor=encode_id(CURSOR_KIND, found.listing.id),
                     distance_km=found.distance_km,
                     appeal=Listing(row=found.listing, author_row=found.author),
                     notice=found.notice,
-                    standpoint=_standpoint(info, found.listing.author_id),
+                    standpoint=standpoint,
                 )
         except TooSlow:
             await _until_closed()

@@ -11,7 +11,6 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,8 +18,8 @@ from uvicorn.config import STARTUP_FAILURE
 
 from models import Database
 from tests.polling import until
+from tests.procfs import LISTEN, alive, children, socket_inodes, tcp_sockets
 from tests.redis_server import RedisServer, free_port
-from tests.tcp import LISTEN, tcp_sockets
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -41,7 +40,7 @@ class Served:
         listening = {
             s.inode for s in tcp_sockets() if s.local_port == self.port and s.state == LISTEN
         }
-        return sorted(pid for pid in _descendants(self.process.pid) if _inodes(pid) & listening)
+        return sorted(pid for pid in children(self.process.pid) if socket_inodes(pid) & listening)
 
     def connections_by_worker(self, client_ports: set[int]) -> dict[int, int]:
         """How many of the clients' connections each worker holds the server end of."""
@@ -50,7 +49,7 @@ class Served:
             for s in tcp_sockets()
             if s.local_port == self.port and s.remote_port in client_ports
         }
-        return {pid: len(_inodes(pid) & ends) for pid in self.workers()}
+        return {pid: len(socket_inodes(pid) & ends) for pid in self.workers()}
 
 
 def serve_environment(
@@ -129,7 +128,7 @@ async def test_a_worker_that_dies_is_replaced_and_stopping_stops_them_all(
     assert answers == [200] * 4
     assert first[1] in now
     assert served.process.returncode == 0
-    assert not any(_alive(pid) for pid in now)
+    assert not any(alive(pid) for pid in now)
 
 
 async def test_a_second_server_on_the_same_port_is_refused(
@@ -159,45 +158,14 @@ async def test_workers_end_with_their_parent_however_it_ends(
         workers = served.workers()
         served.process.kill()
         await served.process.wait()
-        await until(lambda: not any(_alive(pid) for pid in workers), within=60)
+        await until(lambda: not any(alive(pid) for pid in workers), within=60)
 
     assert served.process.returncode == -signal.SIGKILL
 
 
-def _descendants(pid: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return []
-    return [int(child) for child in children] + [
-        grandchild for child in children for grandchild in _descendants(int(child))
-    ]
-
-
-def _inodes(pid: int) -> set[int]:
-    """The socket inodes a process holds open."""
-    found: set[int] = set()
-    try:
-        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
-    except FileNotFoundError:
-        return found
-    for descriptor in descriptors:
-        try:
-            target = os.readlink(descriptor)
-        except FileNotFoundError:
-            continue
-        if target.startswith("socket:["):
-            found.add(int(target[len("socket:[") : -1]))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
-
-
 def _client_ports(server_port: int) -> set[int]:
     """The local ports of this process's connections to the server."""
-    mine = _inodes(os.getpid())
+    mine = socket_inodes(os.getpid())
     return {
         s.local_port for s in tcp_sockets() if s.inode in mine and s.remote_port == server_port
     }
