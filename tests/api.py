@@ -11,13 +11,13 @@ import httpx
 from graphql import OperationDefinitionNode, parse
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENTS = ROOT.parent / "shared" / "clients"
+CLIENTS = ROOT / "docs" / "clients"
 
 _emails = itertools.count(1)
 
 
 def client_documents() -> dict[str, str]:
-    """Each operation of ../shared/clients by name, with the whole file it lives in."""
+    """Each operation of the contract (docs/clients) by name, with the whole file it lives in."""
     documents: dict[str, str] = {}
     for path in sorted(CLIENTS.glob("*.graphql")):
         text = path.read_text()

@@ -14,7 +14,7 @@ from tests.api import CLIENTS, ROOT
 SDL = ROOT / "schema.graphql"
 
 
-def test_the_client_documents_are_there() -> None:
+def test_the_contract_is_copied_for_every_feature_built() -> None:
     assert sorted(p.name for p in CLIENTS.glob("*.graphql")) == [
         "account.graphql",
         "exchanges.graphql",
