@@ -10,7 +10,7 @@ import uvicorn
 from indigo import migrations
 from indigo.app import load_settings
 from indigo.seed import seed_command
-from indigo.serving import APP_FACTORY, UVICORN_OPTIONS
+from indigo.serving import APP_FACTORY, uvicorn_options
 from indigo.settings import Settings
 from indigo.workers import serve_workers
 from models import Database
@@ -19,7 +19,11 @@ from schema import build_schema
 
 
 def serve(settings: Settings) -> int:
-    options = {"host": settings.host, "port": settings.port, **UVICORN_OPTIONS}
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        **uvicorn_options(settings.max_body_bytes),
+    }
     if settings.workers > 1:
         config = uvicorn.Config(APP_FACTORY, factory=True, **options)
         return serve_workers(config, settings.workers)
