@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+from pathlib import Path
 
 import uvicorn
 
@@ -12,6 +14,7 @@ from indigo.app import load_settings
 from indigo.seed import seed_command
 from indigo.serving import APP_FACTORY, uvicorn_options
 from indigo.settings import Settings
+from indigo.trusted_documents import manifest
 from indigo.workers import serve_workers
 from models import Database
 from resolvers.audit import audit
@@ -45,6 +48,11 @@ def print_schema(settings: Settings) -> int:
     return 0
 
 
+def print_manifest(settings: Settings, *, clients: Path = Path("docs/clients")) -> int:
+    print(json.dumps(manifest(clients), indent=2))
+    return 0
+
+
 def audit_ledger(settings: Settings) -> int:
     async def run() -> list[str]:
         database = Database(settings.database_url)
@@ -65,6 +73,10 @@ COMMANDS = {
     "serve": (serve, "serve the API (INDIGO_HOST, INDIGO_PORT, INDIGO_WORKERS)"),
     "migrate": (migrate, "bring the database to the newest schema"),
     "schema": (print_schema, "print the GraphQL SDL"),
+    "manifest": (
+        print_manifest,
+        "print the trusted documents' manifest (INDIGO_TRUSTED_DOCUMENTS) of docs/clients",
+    ),
     "audit": (audit_ledger, "check the ledger's invariants; exit 1 on a violation"),
     "seed": (seed, "add a demo network (500 members, 3,000 listings) to an empty database"),
 }
@@ -78,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.choices["seed"].add_argument(
         "--if-empty", action="store_true", help="do nothing if the database has members"
     )
+    commands.choices["manifest"].add_argument(
+        "--clients", type=Path, default=Path("docs/clients"), help="the clients' .graphql files"
+    )
     arguments = parser.parse_args(argv)
     settings = load_settings()
     if arguments.command == "seed":
         return seed(settings, if_empty=arguments.if_empty)
+    if arguments.command == "manifest":
+        return print_manifest(settings, clients=arguments.clients)
     return COMMANDS[arguments.command][0](settings)

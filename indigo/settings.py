@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
+from indigo.trusted_documents import load_manifest
 from resolvers.economy import Economy
 from schema.limits import QueryLimits
 
@@ -108,9 +109,9 @@ class Settings(BaseSettings):
 
     @field_validator("trusted_documents")
     @classmethod
-    def _manifest_exists(cls, path: Path | None) -> Path | None:
-        if path is not None and not path.is_file():
-            raise ValueError(f"{path} is not a file")
+    def _readable_manifest(cls, path: Path | None) -> Path | None:
+        if path is not None:
+            load_manifest(path)  # its ValueError says what is wrong
         return path
 
     @model_validator(mode="after")

@@ -78,15 +78,19 @@ def manifest(folder: Path) -> dict[str, Any]:
 
 
 def load_manifest(path: Path) -> dict[str, str]:
-    """The trusted documents of a manifest, by sha256; a body whose hash is not its id is
-    refused, so a hand-edited manifest cannot trust a document under another's name."""
-    content = json.loads(path.read_text())
+    """The trusted documents of a manifest, by sha256. ValueError names what is wrong; a body
+    whose hash is not its id is refused, so a hand-edited manifest cannot trust a document
+    under another's name."""
+    try:
+        content = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"cannot read {path}: {error}") from None
     if not isinstance(content, dict) or content.get("format") != MANIFEST_FORMAT:
         raise ValueError(f"{path} is not an {MANIFEST_FORMAT} (see `indigo manifest`)")
     trusted = {}
-    for operation in content.get("operations", []):
-        body = operation["body"]
-        if sha256_of(body) != operation["id"]:
-            raise ValueError(f"{path}: the id of {operation.get('name')} is not its sha256")
+    for operation in content.get("operations") or []:
+        body = operation.get("body") if isinstance(operation, dict) else None
+        if not isinstance(body, str) or sha256_of(body) != operation.get("id"):
+            raise ValueError(f"{path}: an operation's id is not the sha256 of its body")
         trusted[operation["id"]] = body
     return trusted

@@ -264,3 +264,19 @@ class QueryCostLimit(SchemaExtension):
                     "(each field counts once per item of the `first` above it)"
                 )
         yield
+
+
+MAX_ERROR_MESSAGE = 300
+
+
+class ShortErrorMessages(SchemaExtension):
+    """Error messages cut to a few hundred characters: graphql-core quotes a value that does
+    not coerce whole, so a megabyte of variable would come back in the answer (and the log)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors if result else None) or ():
+            if len(error.message) > MAX_ERROR_MESSAGE:
+                cut = len(error.message) - MAX_ERROR_MESSAGE
+                error.message = f"{error.message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"
