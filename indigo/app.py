@@ -76,7 +76,12 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         )
         self.platform = platform
         self.limits = settings.query_limits
-        self.documents = Documents(platform.db, settings.query_limits, settings.trusted_documents)
+        self.documents = Documents(
+            platform.db,
+            settings.query_limits,
+            settings.trusted_documents,
+            registrations_per_minute=settings.mutations_per_minute,
+        )
         self.root = Root(mutations_per_minute=settings.mutations_per_minute)
 
     async def get_root_value(self, request: Request | WebSocket) -> Root:
@@ -161,7 +166,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             return refused
         sub_response.status_code = error_status(result, media_type)
         if not is_request_error(result):
-            await self.documents.persist(document)
+            await self.documents.persist(document, context.client_address)
         if request_adapter.method == "GET" and not result.errors:
             caching = cache_control(
                 document.text, request_data.operation_name, self.limits.max_tokens

@@ -21,6 +21,7 @@ from strawberry.exceptions import MissingQueryError
 from indigo.trusted_documents import load_manifest, sha256_of
 from models import Database, PersistedQuery
 from resolvers.ledger import dialect
+from resolvers.rate_limits import count_hit
 from schema.limits import QueryLimits
 
 NOT_FOUND = "PersistedQueryNotFound"
@@ -51,10 +52,15 @@ class Document:
 
 class Documents:
     def __init__(
-        self, database: Database, limits: QueryLimits, trusted_manifest: Path | None
+        self,
+        database: Database,
+        limits: QueryLimits,
+        trusted_manifest: Path | None,
+        registrations_per_minute: int,
     ) -> None:
         self.database = database
         self.limits = limits
+        self.registrations_per_minute = registrations_per_minute
         self.trusted = load_manifest(trusted_manifest) if trusted_manifest else None
         # A hash names one document forever, so a process may remember what it has read.
         self._known: OrderedDict[str, str] = OrderedDict()
@@ -109,11 +115,19 @@ class Documents:
         self._remember(sha256, row.document)
         return row.document
 
-    async def persist(self, document: Document) -> None:
-        """Keep a registered document, once it has parsed and validated."""
+    async def persist(self, document: Document, client_address: str) -> None:
+        """Keep a registered document, once it has parsed and validated.
+
+        Registrations are counted per client address like anonymous mutations: a client
+        registers each of its operations once, and no one fills the table. Past the limit the
+        document still ran; it is only not kept, so the client sends it whole next time.
+        """
         if document.to_persist is None:
             return
         async with self.database.write() as session:
+            key = f"persisted-query:client:{client_address}"
+            if await count_hit(session, key, limit=self.registrations_per_minute) is not None:
+                return
             insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
             await session.execute(
                 insert(PersistedQuery)

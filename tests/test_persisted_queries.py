@@ -3,7 +3,9 @@ process through the database; and the trusted-documents mode, which runs nothing
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,10 @@ from indigo.settings import Settings
 from indigo.trusted_documents import manifest, sha256_of
 from models import Database, PersistedQuery
 from tests.api import CLIENT_DOCUMENTS, CLIENTS, Api
+from tests.live import PARIS, feed_variables, post_appeal, served, subscribed
 from tests.variants import api_with
 
+WINDOW_SECONDS = 60
 # What Apollo Client's HttpLink sends with every request.
 APOLLO_HEADERS = {
     "accept": "application/graphql-response+json,application/json;q=0.9",
@@ -227,3 +231,43 @@ def test_a_manifest_whose_ids_are_not_the_hashes_stops_start_up(
 
     with pytest.raises(ValueError, match="an operation's id is not the sha256 of its body"):
         Settings(database_url=database_url, trusted_documents=trusted_manifest, _env_file=None)
+
+
+async def test_on_the_socket_too_only_trusted_documents_run(
+    settings: Settings, database: Database, trusted_manifest: Path
+) -> None:
+    outside = "subscription { appealCreated(near: {latitude: 1, longitude: 1}, radiusKm: 5) "
+    outside += "{ cursor } }"
+    async with (
+        served(settings.model_copy(update={"trusted_documents": trusted_manifest})) as (server),
+        subscribed(server.url, "AppealFeed", feed_variables()) as trusted,
+    ):
+        await server.listening(PARIS)
+        async with subscribed(server.url, "Outside", query=outside) as refused:
+            refusal = await refused.message()
+        alice = await server.api.register()
+        await post_appeal(server.api, alice)
+        event = await trusted.next()
+
+    assert refusal == {"id": refused.id, "type": "error", "payload": NOT_IN_LIST["errors"]}
+    assert event["appealCreated"]["appeal"]["title"] == "Help me move a sofa"
+
+
+async def test_registrations_past_the_limit_run_but_are_not_kept(
+    settings: Settings, database: Database
+) -> None:
+    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+    if left < 5:  # start well inside a counting window, so all hits fall in one
+        await asyncio.sleep(left)
+    documents = [f"query Q{i} {{ __typename }}" for i in range(3)]
+
+    async with api_with(settings, mutations_per_minute=2) as api:
+        answers = [
+            await api.http.post(
+                "/graphql", content=hash_and_document(f"Q{i}", document), headers=APOLLO_HEADERS
+            )
+            for i, document in enumerate(documents)
+        ]
+
+    assert [a.json() for a in answers] == [{"data": {"__typename": "Query"}}] * 3
+    assert await stored(database) == 2
