@@ -51,9 +51,13 @@ UNAUTHORIZED = 4401
 
 
 def authorization_of(connection_params: dict[str, object] | None) -> object:
-    """The `authorization` a client put in its connection_init payload, if any."""
+    """The `authorization` a client put in its connection_init payload, if any (an empty
+    one, as a client sends with no token in its headers, is none)."""
     params = connection_params or {}
-    return params.get("authorization", params.get("Authorization"))
+    authorization = params.get("authorization", params.get("Authorization"))
+    if isinstance(authorization, str) and not authorization.strip():
+        return None
+    return authorization
 
 
 def well_formed(message: object) -> bool:

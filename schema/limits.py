@@ -271,12 +271,20 @@ MAX_ERROR_MESSAGE = 300
 
 class ShortErrorMessages(SchemaExtension):
     """Error messages cut to a few hundred characters: graphql-core quotes a value that does
-    not coerce whole, so a megabyte of variable would come back in the answer (and the log)."""
+    not coerce, and a rule may name what it refuses, so a megabyte of variable would come back
+    in the answer (and the log). On every transport: a result, or each result of a stream."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        for error in (result.errors if result else None) or ():
-            if len(error.message) > MAX_ERROR_MESSAGE:
-                cut = len(error.message) - MAX_ERROR_MESSAGE
-                error.message = f"{error.message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"
+        _shorten(self.execution_context.result)
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        _shorten(result)
+        yield
+
+
+def _shorten(result: object) -> None:
+    for error in getattr(result, "errors", None) or ():
+        if isinstance(error, GraphQLError) and len(error.message) > MAX_ERROR_MESSAGE:
+            cut = len(error.message) - MAX_ERROR_MESSAGE
+            error.message = f"{error.message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"

@@ -20,7 +20,7 @@ from indigo.settings import Settings
 from models import Database, Member
 from schema.limits import MAX_ERROR_MESSAGE
 from tests.api import CLIENT_DOCUMENTS, Api, error_codes
-from tests.live import PARIS, served, ws_url
+from tests.live import PARIS, feed_variables, served, subscribed, ws_url
 from tests.variants import api_with
 
 LIMIT = 4096
@@ -239,3 +239,20 @@ async def test_a_websocket_message_over_the_limit_closes_the_socket(
         code, _ = await close_of(socket)
 
     assert code == 1009  # message too big
+
+
+async def test_an_error_on_the_socket_does_not_echo_a_huge_input(
+    settings: Settings, database: Database
+) -> None:
+    categories = [f"unknown-{i}" for i in range(20_000)]
+
+    async with (
+        served(settings) as server,
+        subscribed(server.url, "AppealFeed", feed_variables(categories=categories)) as feed,
+    ):
+        message = await feed.message()
+
+    assert message["type"] in ("error", "next")
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["message"].startswith("categories: unknown categories: unknown-0")
+    assert len(errors[0]["message"]) < MAX_ERROR_MESSAGE + 40

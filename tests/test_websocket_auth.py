@@ -60,8 +60,11 @@ async def test_a_token_in_connection_init_signs_the_socket_in(
         assert await ask_me(socket) == {"data": {"me": {"id": alice.id}}}
 
 
-async def test_a_socket_without_a_token_is_anonymous(base_url: str) -> None:
-    async with await open_socket(base_url, {}) as socket:
+@pytest.mark.parametrize("payload", [{}, {"authorization": ""}, {"Authorization": None}])
+async def test_a_socket_without_a_token_is_anonymous(
+    base_url: str, payload: dict[str, Any]
+) -> None:
+    async with await open_socket(base_url, payload) as socket:
         assert json.loads(await socket.recv()) == {"type": "connection_ack"}
         result = await ask_me(socket)
 
