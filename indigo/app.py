@@ -43,13 +43,14 @@ from indigo.http_semantics import (
 )
 from indigo.request_json import UnreadableJson, read_json
 from indigo.settings import Settings, describe
-from indigo.websocket import CheckedTransportWSHandler, authorization_of
+from indigo.websocket import BoundedCloseAdapter, CheckedTransportWSHandler, authorization_of
 from models import Database
 from realtime.hub import Hub
 from resolvers.auth import authenticate
 from resolvers.platform import Platform
 from schema import build_schema
 from schema.context import Context, bearer_token
+from schema.limits import shortened
 from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -58,6 +59,7 @@ NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 class IndigoGraphQL(GraphQL[Context, Root]):
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
+    websocket_adapter_class = BoundedCloseAdapter
 
     def __init__(self, platform: Platform, settings: Settings) -> None:
         super().__init__(
@@ -154,7 +156,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
                 operation_extensions=request_data.extensions,
             )
         except CannotGetOperationTypeError as error:
-            raise HTTPException(400, error.as_http_error_reason()) from error
+            raise HTTPException(400, shortened(error.as_http_error_reason())) from error
         except InvalidOperationTypeError as error:
             reason = error.as_http_error_reason(request_adapter.method)
             raise HTTPException(400, reason) from error

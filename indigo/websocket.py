@@ -79,6 +79,20 @@ def well_formed(message: object) -> bool:
     )
 
 
+# A close frame holds at most 125 bytes: 2 for the code, 123 for the reason.
+MAX_CLOSE_REASON_BYTES = 123
+
+
+class BoundedCloseAdapter(ASGIWebSocketAdapter):
+    """Strawberry closes with the error's message as the reason, which may quote the client
+    (an unknown operationName, say); past 123 bytes the close frame cannot be sent and the
+    socket drops without one (1006). Cut here, every close is sent."""
+
+    async def close(self, code: int, reason: str) -> None:
+        cut = reason.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
+        await super().close(code, cut)
+
+
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
 

@@ -285,6 +285,12 @@ class ShortErrorMessages(SchemaExtension):
 
 def _shorten(result: object) -> None:
     for error in getattr(result, "errors", None) or ():
-        if isinstance(error, GraphQLError) and len(error.message) > MAX_ERROR_MESSAGE:
-            cut = len(error.message) - MAX_ERROR_MESSAGE
-            error.message = f"{error.message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"
+        if isinstance(error, GraphQLError):
+            error.message = shortened(error.message)
+
+
+def shortened(message: str) -> str:
+    if len(message) <= MAX_ERROR_MESSAGE:
+        return message
+    cut = len(message) - MAX_ERROR_MESSAGE
+    return f"{message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"

@@ -256,3 +256,31 @@ async def test_an_error_on_the_socket_does_not_echo_a_huge_input(
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["message"].startswith("categories: unknown categories: unknown-0")
     assert len(errors[0]["message"]) < MAX_ERROR_MESSAGE + 40
+
+
+async def test_an_unknown_operation_name_is_not_echoed_whole(api: Api) -> None:
+    name = "x" * 100_000
+
+    response = await post(
+        api, json.dumps({"query": "query A { __typename }", "operationName": name}).encode()
+    )
+
+    assert response.status_code == 400
+    assert response.text.startswith('Unknown operation named "xxx')
+    assert len(response.text) < MAX_ERROR_MESSAGE + 40
+
+
+async def test_an_unknown_operation_name_on_the_socket_closes_it_with_a_close_frame(
+    settings: Settings, database: Database
+) -> None:
+    payload = {"query": "query A { __typename }", "operationName": "x" * 1000}
+
+    async with served(settings) as server:
+        socket = await open_socket(server.url)
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+
+        code, reason = await close_of(socket)
+
+    assert code == 4400
+    assert reason.startswith('Unknown operation named "xxx')
+    assert len(reason.encode()) <= 123

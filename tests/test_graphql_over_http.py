@@ -4,12 +4,18 @@ headers where a shared cache may keep the answer."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from indigo.http_semantics import preferred_media_type
+from indigo.settings import Settings
+from models import Database
 from tests.api import CLIENT_DOCUMENTS, Api
+from tests.live import served, ws_url
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 UNKNOWN_FIELD = "{ nope }"
@@ -152,3 +158,34 @@ async def test_nothing_else_is_marked_cacheable(api: Api, method: str, query: st
         response = await api.http.post("/graphql", json={"query": query})
 
     assert "cache-control" not in response.headers
+
+
+async def test_two_operations_and_no_name_are_an_error_on_the_socket_too(
+    settings: Settings, database: Database
+) -> None:
+    subscribe = {
+        "id": "1",
+        "type": "subscribe",
+        "payload": {"query": "query A { __typename } query B { __typename }"},
+    }
+
+    async with (
+        served(settings) as server,
+        connect(ws_url(server.url), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket,
+    ):
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        await socket.send(json.dumps(subscribe))
+        refusal = json.loads(await socket.recv())
+
+    assert refusal == {
+        "id": "1",
+        "type": "error",
+        "payload": [
+            {
+                "message": "The document has several operations: "
+                "say which to run with operationName",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ],
+    }
