@@ -15,6 +15,7 @@ import re
 # Variables of the deepest input type are a handful of levels deep; 64 leaves room to spare.
 MAX_DEPTH = 64
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class UnreadableJson(json.JSONDecodeError):
@@ -39,7 +40,9 @@ def read_json(data: str | bytes) -> object:
         value = json.loads(data)
     except RecursionError:
         raise UnreadableJson(_too_deep()) from None
-    _check(value)
+    # A surrogate reaches a string only through a \uD800-\uDFFF escape (raw, it is not
+    # UTF-8): with none in the text, the strings need no look.
+    _check(value, strings=_SURROGATE_ESCAPE.search(data) is not None)
     return value
 
 
@@ -47,16 +50,23 @@ def _too_deep() -> str:
     return f"The JSON is nested more than {MAX_DEPTH} levels deep"
 
 
-def _check(value: object) -> None:
-    """Walk the value without recursion, so the walk itself has no depth limit to hit."""
+def _check(value: object, *, strings: bool) -> None:
+    """Walk the containers without recursion, so the walk itself has no depth to hit, and
+    with `strings`, every string too."""
     pending: list[tuple[object, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
-            if _LONE_SURROGATE.search(item):
+            if strings and _LONE_SURROGATE.search(item):
                 raise UnreadableJson("A string holds a lone surrogate, which is not text")
-        elif isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
-                raise UnreadableJson(_too_deep())
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            raise UnreadableJson(_too_deep())
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        pending.extend(
+            (child, depth + 1)
+            for child in children
+            if isinstance(child, dict | list) or (strings and isinstance(child, str))
+        )
