@@ -1,5 +1,6 @@
 """The ecosystem's own JavaScript tools, under node, against a real uvicorn: graphql-http's
-GraphQL-over-HTTP audit, and the graphql-ws client that GraphiQL, Apollo and urql use.
+GraphQL-over-HTTP audit, the graphql-ws client that GraphiQL, Apollo and urql use, and Apollo
+Client's persisted-query link.
 
 Their exact versions are pinned in tests/js_clients/package-lock.json; `npm ci` installs them
 there on the first run (Debian's `nodejs` and `npm` packages provide node and npm).
@@ -20,6 +21,7 @@ import pytest
 from indigo.settings import Settings
 from indigo.websocket import SIGN_IN_REFUSED
 from models import Database
+from tests.api import CLIENT_DOCUMENTS
 from tests.conftest import IN_CI
 from tests.live import served, ws_url
 
@@ -109,3 +111,26 @@ async def test_the_graphql_ws_client_runs_with_a_good_token(
     assert result["outcome"] == "data"
     assert result["payload"] == [{"data": {"me": {"id": alice.id}}}]
     assert result["connections"] == 1
+
+
+async def test_apollo_clients_persisted_query_link_registers_then_sends_the_hash_alone(
+    node: str, settings: Settings, database: Database
+) -> None:
+    document = CLIENT_DOCUMENTS["Categories"]
+    async with served(settings) as server:
+        url = f"{server.url}/graphql"
+        [first] = await run_node(node, "apollo_persisted_queries.mjs", url, document)
+        [second] = await run_node(node, "apollo_persisted_queries.mjs", url, document)
+
+    [sha256] = {request["sha256Hash"] for request in first["requests"] + second["requests"]}
+    assert first["requests"] == [
+        {"document": False, "sha256Hash": sha256, "status": 200},  # PersistedQueryNotFound
+        {"document": True, "sha256Hash": sha256, "status": 200},
+    ]
+    assert second["requests"] == [{"document": False, "sha256Hash": sha256, "status": 200}]
+    assert first["data"] == second["data"]
+    assert first["data"]["categories"][0] == {
+        "__typename": "Category",
+        "slug": "lessons",
+        "label": "Lessons and tutoring",
+    }
