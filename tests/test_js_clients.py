@@ -1,6 +1,6 @@
 """The ecosystem's own JavaScript tools, under node, against a real uvicorn: graphql-http's
-GraphQL-over-HTTP audit, the graphql-ws client that GraphiQL, Apollo and urql use, and Apollo
-Client's persisted-query link.
+GraphQL-over-HTTP audit, the graphql-ws client that GraphiQL, Apollo and urql use, Apollo
+Client's persisted-query link, and urql's GET queries.
 
 Their exact versions are pinned in tests/js_clients/package-lock.json; `npm ci` installs them
 there on the first run (Debian's `nodejs` and `npm` packages provide node and npm).
@@ -134,3 +134,16 @@ async def test_apollo_clients_persisted_query_link_registers_then_sends_the_hash
         "slug": "lessons",
         "label": "Lessons and tutoring",
     }
+
+
+async def test_urqls_get_queries_need_no_preflight_header(
+    node: str, settings: Settings, database: Database
+) -> None:
+    async with served(settings) as server:
+        [result] = await run_node(
+            node, "urql_query.mjs", f"{server.url}/graphql", CLIENT_DOCUMENTS["Categories"]
+        )
+
+    assert result["requests"] == [{"method": "GET", "status": 200}]
+    assert result["error"] is None
+    assert result["data"]["categories"][0]["slug"] == "lessons"
