@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -159,7 +160,12 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             raise HTTPException(400, shortened(error.as_http_error_reason())) from error
         except InvalidOperationTypeError as error:
             reason = error.as_http_error_reason(request_adapter.method)
-            raise HTTPException(400, reason) from error
+            if error.operation_type is not OperationType.MUTATION:
+                raise HTTPException(400, reason) from error
+            # The spec: a mutation asked by GET is a 405 naming the method that runs it.
+            sub_response.status_code = 405
+            sub_response.headers["allow"] = "POST"
+            return PreExecutionError(data=None, errors=[GraphQLError(reason)])
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
         except DocumentRefused as refusal:

@@ -96,10 +96,11 @@ async def test_a_mutation_is_never_run_by_a_get(api: Api) -> None:
         headers={"Authorization": f"Bearer {alice.token}"},
     )
 
-    assert (response.status_code, response.text) == (
-        400,
-        "mutations are not allowed when using GET",
-    )
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.json() == {
+        "data": None,
+        "errors": [{"message": "mutations are not allowed when using GET"}],
+    }
     assert (await api.data("Me", token=alice.token))["me"]["id"] == alice.id
 
 
