@@ -9,8 +9,8 @@ operations and no name, outside the trusted documents).
 A token in `connection_init` that signs no one in (wrong, revoked, expired) must reach the
 person at once. Closing at init with 4403, as the protocol suggests, does not: graphql-ws
 (the client GraphiQL, Apollo and urql use) retries 4403 with backoff, silently, about 40 s
-over five attempts (its `shouldRetryConnectOrThrow`), and GraphiQL shows a close event as
-`{"isTrusted": true}`. So the connection is acknowledged, and each operation it sends
+over five attempts (its `shouldRetryConnectOrThrow`), and a close event carries no GraphQL
+error for GraphiQL to show. So the connection is acknowledged, and each operation it sends
 answers an `error` message with an UNAUTHENTICATED GraphQL error (shown as such by GraphiQL
 and given to the client's error sink), then the socket closes with 4401, which graphql-ws
 counts among its fatal codes and never retries.
