@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,31 +11,47 @@ from datetime import timedelta
 from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
-from strawberry.http import GraphQLRequestData
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from indigo.body_limit import BodyLimit
 from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
+from indigo.documents import DocumentRefused, Documents
+from indigo.http_semantics import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    cache_control,
+    error_status,
+    is_request_error,
+    preferred_media_type,
+)
+from indigo.request_json import UnreadableJson, read_json
 from indigo.settings import Settings, describe
-from indigo.websocket import CheckedTransportWSHandler
+from indigo.websocket import BoundedCloseAdapter, CheckedTransportWSHandler, authorization_of
 from models import Database
 from realtime.hub import Hub
 from resolvers.auth import authenticate
 from resolvers.platform import Platform
 from schema import build_schema
 from schema.context import Context, bearer_token
+from schema.limits import shortened
 from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -43,6 +60,7 @@ NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 class IndigoGraphQL(GraphQL[Context, Root]):
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
+    websocket_adapter_class = BoundedCloseAdapter
 
     def __init__(self, platform: Platform, settings: Settings) -> None:
         super().__init__(
@@ -61,17 +79,56 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         )
         self.platform = platform
         self.limits = settings.query_limits
+        self.documents = Documents(
+            platform.db,
+            settings.query_limits,
+            settings.trusted_documents,
+            registrations_per_minute=settings.mutations_per_minute,
+        )
         self.root = Root(mutations_per_minute=settings.mutations_per_minute)
 
     async def get_root_value(self, request: Request | WebSocket) -> Root:
         return self.root
 
+    def decode_json(self, data: str | bytes) -> object:
+        return read_json(data)
+
     def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
+        try:
+            parsed = self.decode_json(data)
+        except UnreadableJson as error:
+            raise HTTPException(400, error.reason) from None
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
         # Strawberry reads fields of whatever it gets: `null` or `3` would be a 500.
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "Expected a JSON object")
         return parsed
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = preferred_media_type(request.headers.get("accept", ""))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{sub_response.media_type}; charset=utf-8"
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        # Nothing ran: the spec's results then have no `data` entry at all. (JSON keeps
+        # `"data": null`, which clients of that media type have always read.)
+        accepted = preferred_media_type(request.headers.get("accept", ""))
+        if accepted == GRAPHQL_RESPONSE_JSON and is_request_error(result):
+            processed.pop("data", None)
+        return processed
 
     async def execute_single(
         self,
@@ -84,13 +141,14 @@ class IndigoGraphQL(GraphQL[Context, Root]):
     ) -> ExecutionResult:
         """One operation over HTTP, which answers one result: subscriptions need the WebSocket
         (Strawberry would run one here as if it were a query, and fail inside)."""
-        too_long = self.limits.document_too_long(request_data.query)
-        if too_long is not None:
-            return ExecutionResult(data=None, errors=[too_long])
+        media_type = sub_response.media_type or JSON
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            return await self.schema.execute(
-                request_data.query,
+            document = await self.documents.resolve(
+                request_data.query, request_data.operation_name, request_data.extensions
+            )
+            result = await self.schema.execute(
+                document.text,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,
@@ -99,12 +157,32 @@ class IndigoGraphQL(GraphQL[Context, Root]):
                 operation_extensions=request_data.extensions,
             )
         except CannotGetOperationTypeError as error:
-            raise HTTPException(400, error.as_http_error_reason()) from error
+            raise HTTPException(400, shortened(error.as_http_error_reason())) from error
         except InvalidOperationTypeError as error:
             reason = error.as_http_error_reason(request_adapter.method)
-            raise HTTPException(400, reason) from error
+            if error.operation_type is not OperationType.MUTATION:
+                raise HTTPException(400, reason) from error
+            # The spec: a mutation asked by GET is a 405 naming the method that runs it.
+            sub_response.status_code = 405
+            sub_response.headers["allow"] = "POST"
+            return PreExecutionError(data=None, errors=[GraphQLError(reason)])
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
+        except DocumentRefused as refusal:
+            refused = PreExecutionError(data=None, errors=[refusal.error])
+            sub_response.status_code = refusal.status or error_status(refused, media_type)
+            return refused
+        sub_response.status_code = error_status(result, media_type)
+        if not is_request_error(result):
+            await self.documents.persist(document, context.client_address)
+        if request_adapter.method == "GET" and not result.errors:
+            caching = cache_control(
+                document.text, request_data.operation_name, self.limits.max_tokens
+            )
+            if caching:
+                sub_response.headers["cache-control"] = caching
+                sub_response.headers["vary"] = "Accept, Accept-Language"
+        return result
 
     async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
         context = Context(request=request, response=None, platform=self.platform)
@@ -117,18 +195,14 @@ class IndigoGraphQL(GraphQL[Context, Root]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Sign the connection in from `{"authorization": "Bearer <token>"}`, if given.
 
-        A token that signs no one in is refused (close 4403) rather than silently demoted to
-        an anonymous connection, so a client learns at once that it must sign in again.
+        A token that signs no one in leaves the connection signed out but not anonymous: each
+        operation it sends is refused (see indigo/websocket.py for why it is not closed here).
         """
-        params = context.connection_params or {}
-        authorization = params.get("authorization", params.get("Authorization"))
-        if authorization is None:
-            return NO_ACK_PAYLOAD
-        token = bearer_token(authorization) if isinstance(authorization, str) else None
-        member = await authenticate(self.platform, token) if token else None
-        if member is None:
-            raise ConnectionRejectionError()
-        context.token, context.viewer = token, member
+        authorization = authorization_of(context.connection_params)
+        if isinstance(authorization, str) and (token := bearer_token(authorization)):
+            member = await authenticate(self.platform, token)
+            if member is not None:
+                context.token, context.viewer = token, member
         return NO_ACK_PAYLOAD
 
 
@@ -163,7 +237,13 @@ def create_app(settings: Settings) -> Starlette:
             status_code=200 if ok else 503,
         )
 
+    middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
+    if settings.forwarded_allow_ips:
+        # Only these proxies may name the client; anyone else's X-Forwarded-For is ignored.
+        trusted = list(settings.forwarded_allow_ips)
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted))
     app = Starlette(
+        middleware=middleware,
         routes=[
             Route("/health", health),
             Route("/ready", ready),
@@ -173,6 +253,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.platform = platform
+    app.state.settings = settings
     return app
 
 

@@ -1,15 +1,16 @@
-"""CSRF protection for GraphQL over HTTP, as Apollo Server does it.
+"""CSRF protection for GraphQL over HTTP, as Apollo Server does it, for POSTs.
 
 A browser sends a cross-site request without asking first (no CORS preflight) only when its
-content type is a "simple" one, or absent as on a GET. Such a request may carry an operation
-only with a header that a simple request cannot have; anything else would let another site act
-with a member's browser. WebSockets are guarded by their `Origin` instead (the view's
-allowed_origins).
+content type is a "simple" one. Such a POST may carry an operation only with a header that a
+simple request cannot have. A GET needs no such header: no request carries ambient
+credentials (no cookies; the token is an `Authorization` header that another site cannot
+make a browser send), and a GET never runs a mutation, so a cross-site GET can only read what
+anyone may read. WebSockets are guarded by their `Origin` (the view's allowed_origins).
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,13 +34,6 @@ def is_preflighted(headers: Headers) -> bool:
     return bool(content_type) and content_type not in SIMPLE_CONTENT_TYPES
 
 
-def carries_operation(scope: Scope) -> bool:
-    """A GET without `query` runs nothing: it asks for GraphiQL, so it needs no preflight."""
-    if scope["method"] != "GET":
-        return True
-    return "query" in QueryParams(scope.get("query_string", b""))
-
-
 class CsrfProtection:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,7 +41,7 @@ class CsrfProtection:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and carries_operation(scope)
+            and scope["method"] == "POST"
             and not is_preflighted(Headers(scope=scope))
         ):
             refusal = {"message": REFUSAL, "extensions": {"code": "BAD_REQUEST"}}

@@ -15,3 +15,9 @@ UVICORN_OPTIONS: Final[dict[str, Any]] = {
     # for each helper's socket, and keep a compressor per connection.
     "ws_per_message_deflate": False,
 }
+
+
+def uvicorn_options(max_message_bytes: int) -> dict[str, Any]:
+    """The options, with the largest WebSocket message the app accepts
+    (INDIGO_MAX_BODY_BYTES, as for request bodies): uvicorn closes with 1009 past it."""
+    return {**UVICORN_OPTIONS, "ws_max_size": max_message_bytes}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
+from indigo.trusted_documents import load_manifest
 from resolvers.economy import Economy
 from schema.limits import QueryLimits
 
@@ -55,6 +58,13 @@ class Settings(BaseSettings):
     connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_subscriptions_per_connection: Positive = 20
 
+    # Largest request body, and largest WebSocket message.
+    max_body_bytes: Positive = 1024 * 1024
+    # Proxies whose X-Forwarded-For names the client (rate limits per address).
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ()
+    # A manifest of the only documents accepted (`indigo manifest` writes it).
+    trusted_documents: Path | None = None
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -69,7 +79,7 @@ class Settings(BaseSettings):
             raise ValueError("must be memory:// or redis://host:port/db")
         return url
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -81,6 +91,28 @@ class Settings(BaseSettings):
     def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         normalize_allowed_origins(origins)  # its ValueError names the wrong origin
         return origins
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return proxies
+
+    @field_validator("trusted_documents", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("trusted_documents")
+    @classmethod
+    def _readable_manifest(cls, path: Path | None) -> Path | None:
+        if path is not None:
+            load_manifest(path)  # its ValueError says what is wrong
+        return path
 
     @model_validator(mode="after")
     def _workers_share_state(self) -> Settings:

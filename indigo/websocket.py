@@ -2,8 +2,18 @@
 
 Strawberry's own handler trusts a message's shape: a payload that is a list, or a query that is
 a number, crashes the connection or ends the operation without a word. Here such a message
-closes the socket with 4400, as the protocol says for an invalid message, and an over-long
-document is refused before anything parses it.
+closes the socket with 4400, as the protocol says for an invalid message, and a document is
+refused before anything parses it when the HTTP endpoint would refuse it (too long, several
+operations and no name, outside the trusted documents).
+
+A token in `connection_init` that signs no one in (wrong, revoked, expired) must reach the
+person at once. Closing at init with 4403, as the protocol suggests, does not: graphql-ws
+(the client GraphiQL, Apollo and urql use) retries 4403 with backoff, silently, about 40 s
+over five attempts (its `shouldRetryConnectOrThrow`), and a close event carries no GraphQL
+error for GraphiQL to show. So the connection is acknowledged, and each operation it sends
+answers an `error` message with an UNAUTHENTICATED GraphQL error (shown as such by GraphiQL
+and given to the client's error sink), then the socket closes with 4401, which graphql-ws
+counts among its fatal codes and never retries.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import contextlib
 import json
 from typing import TYPE_CHECKING
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -23,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
+from indigo.documents import DocumentRefused
 from schema.context import Context
 from schema.live_lane import operation_sender
 from schema.rate_limits import Root
@@ -31,6 +43,21 @@ if TYPE_CHECKING:
     from indigo.app import IndigoGraphQL
 
 INVALID = "Invalid message"
+SIGN_IN_REFUSED = GraphQLError(
+    "The sign-in token is invalid or has expired: sign in again",
+    extensions={"code": "UNAUTHENTICATED"},
+)
+UNAUTHORIZED = 4401
+
+
+def authorization_of(connection_params: dict[str, object] | None) -> object:
+    """The `authorization` a client put in its connection_init payload, if any (an empty
+    one, as a client sends with no token in its headers, is none)."""
+    params = connection_params or {}
+    authorization = params.get("authorization", params.get("Authorization"))
+    if isinstance(authorization, str) and not authorization.strip():
+        return None
+    return authorization
 
 
 def well_formed(message: object) -> bool:
@@ -52,6 +79,20 @@ def well_formed(message: object) -> bool:
     )
 
 
+# A close frame holds at most 125 bytes: 2 for the code, 123 for the reason.
+MAX_CLOSE_REASON_BYTES = 123
+
+
+class BoundedCloseAdapter(ASGIWebSocketAdapter):
+    """Strawberry closes with the error's message as the reason, which may quote the client
+    (an unknown operationName, say); past 123 bytes the close frame cannot be sent and the
+    socket drops without one (1006). Cut here, every close is sent."""
+
+    async def close(self, code: int, reason: str) -> None:
+        cut = reason.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
+        await super().close(code, cut)
+
+
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
 
@@ -71,18 +112,38 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         await super().handle_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        too_long = self.view.limits.document_too_long(message["payload"]["query"])
-        if too_long is not None and self.connection_acknowledged:
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [too_long.formatted]}
-            )
-            return
+        if self.connection_acknowledged:
+            if self._sign_in_refused():
+                await self._send_error(message["id"], SIGN_IN_REFUSED)
+                await self.websocket.close(UNAUTHORIZED, "Unauthorized: sign in again")
+                return
+            payload = message["payload"]
+            try:
+                document = await self.view.documents.resolve(
+                    payload["query"], payload.get("operationName"), payload.get("extensions")
+                )
+            except DocumentRefused as refusal:
+                await self._send_error(message["id"], refusal.error)
+                return
+            payload["query"] = document.text
         # The operation's task is created in there, and copies the variable as it is now.
         token = operation_sender.set(_OperationSender(self, message["id"]))
         try:
             await super().handle_subscribe(message)
         finally:
             operation_sender.reset(token)
+
+    def _sign_in_refused(self) -> bool:
+        """The connection came with an authorization that signs no one in."""
+        return (
+            authorization_of(self.context.connection_params) is not None
+            and self.context.viewer is None
+        )
+
+    async def _send_error(self, operation_id: str, error: GraphQLError) -> None:
+        await self.send_message(
+            {"id": operation_id, "type": "error", "payload": [error.formatted]}
+        )
 
 
 class _OperationSender:

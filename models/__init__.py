@@ -8,6 +8,7 @@ from models.exchanges import OPEN_STATUSES, Exchange, ExchangeStatus, Idempotenc
 from models.ledger import Account, Asset, LedgerEntry, Transfer, TransferKind
 from models.listings import Listing, ListingKind, ListingStatus, ListingType
 from models.members import AuthToken, Member
+from models.persisted_queries import PersistedQuery
 from models.rate_limits import RateLimitCounter
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ListingStatus",
     "ListingType",
     "Member",
+    "PersistedQuery",
     "RateLimitCounter",
     "Transfer",
     "TransferKind",

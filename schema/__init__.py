@@ -12,7 +12,7 @@ from schema.account import AccountMutation
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
-from schema.limits import CachedParse, QueryLimits
+from schema.limits import CachedParse, QueryLimits, ShortErrorMessages
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
@@ -31,6 +31,7 @@ def build_schema(
         *(limits or QueryLimits()).extensions(),
         CachedParse,
         ValidationCache,
+        ShortErrorMessages,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

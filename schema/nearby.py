@@ -16,6 +16,7 @@ from resolvers.pages import DEFAULT_PAGE
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPointInput
+from schema.ids import MAX_PRIMARY_KEY
 from schema.listings import Listing
 from schema.pages import PageInfo
 
@@ -34,9 +35,13 @@ def decode_cursor(cursor: str) -> nearby.Position:
             base64.urlsafe_b64decode(cursor.encode("ascii")).decode().split(":")
         )
         position = nearby.Position(float.fromhex(distance), int(listing_id))
-    except (binascii.Error, UnicodeError, ValueError):
+    except (binascii.Error, UnicodeError, ValueError, OverflowError):
         raise invalid("after", "is not a cursor of this search") from None
-    if kind != _CURSOR or not math.isfinite(position.distance_km) or position.listing_id < 0:
+    if (
+        kind != _CURSOR
+        or not math.isfinite(position.distance_km)
+        or not 0 <= position.listing_id <= MAX_PRIMARY_KEY
+    ):
         raise invalid("after", "is not a cursor of this search")
     return position
 

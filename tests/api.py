@@ -8,55 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import (
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    Node,
-    OperationDefinitionNode,
-    Visitor,
-    parse,
-    print_ast,
-    visit,
-)
+
+from indigo.trusted_documents import client_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "docs" / "clients"
 
 _emails = itertools.count(1)
 
-
-def client_documents() -> dict[str, str]:
-    """Each operation of the contract (docs/clients) by name, as a client sends it: the
-    operation and the fragments it spreads, so each stands on its own."""
-    documents: dict[str, str] = {}
-    for path in sorted(CLIENTS.glob("*.graphql")):
-        definitions = parse(path.read_text()).definitions
-        fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-        for definition in definitions:
-            if isinstance(definition, OperationDefinitionNode) and definition.name:
-                used = [fragments[name] for name in sorted(_spreads(definition, fragments))]
-                documents[definition.name.value] = "\n\n".join(
-                    print_ast(node) for node in [definition, *used]
-                )
-    return documents
-
-
-def _spreads(node: Node, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
-    """The names of the fragments a node spreads, directly or through other fragments."""
-    names: set[str] = set()
-
-    class Spreads(Visitor):
-        def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: object) -> None:
-            name = spread.name.value
-            if name not in names:
-                names.add(name)
-                names.update(_spreads(fragments[name], fragments))
-
-    visit(node, Spreads())
-    return names
-
-
-CLIENT_DOCUMENTS = client_documents()
+CLIENT_DOCUMENTS = client_documents(CLIENTS)
 
 
 @dataclass

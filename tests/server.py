@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.applications import Starlette
 
-from indigo.serving import UVICORN_OPTIONS
+from indigo.serving import uvicorn_options
 
 
 @asynccontextmanager
@@ -21,7 +21,7 @@ async def serve(app: Starlette) -> AsyncIterator[str]:
         port=0,
         log_level="warning",
         lifespan="on",
-        **UVICORN_OPTIONS,
+        **uvicorn_options(app.state.settings.max_body_bytes),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

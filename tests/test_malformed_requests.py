@@ -16,7 +16,7 @@ PREFLIGHT = {"Apollo-Require-Preflight": "true"}
         (b"3", "Expected a JSON object"),
         (b'"{ __typename }"', "Expected a JSON object"),
         (b"{", "Unable to parse request body as JSON"),
-        (b"\xff\xfe", "Unable to parse request body as JSON"),
+        (b"\xff\xfe", "The request is not UTF-8 text"),
         (
             b'{"query": 3}',
             "The GraphQL operation's `query` must be a string or null, if provided.",

@@ -14,6 +14,7 @@ from websockets.typing import Subprotocol
 
 from indigo.app import create_app
 from indigo.settings import Settings
+from indigo.websocket import SIGN_IN_REFUSED
 from models import Database
 from tests.api import Api
 from tests.server import serve
@@ -59,8 +60,11 @@ async def test_a_token_in_connection_init_signs_the_socket_in(
         assert await ask_me(socket) == {"data": {"me": {"id": alice.id}}}
 
 
-async def test_a_socket_without_a_token_is_anonymous(base_url: str) -> None:
-    async with await open_socket(base_url, {}) as socket:
+@pytest.mark.parametrize("payload", [{}, {"authorization": ""}, {"Authorization": None}])
+async def test_a_socket_without_a_token_is_anonymous(
+    base_url: str, payload: dict[str, Any]
+) -> None:
+    async with await open_socket(base_url, payload) as socket:
         assert json.loads(await socket.recv()) == {"type": "connection_ack"}
         result = await ask_me(socket)
 
@@ -68,13 +72,28 @@ async def test_a_socket_without_a_token_is_anonymous(base_url: str) -> None:
     assert result["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
 
 
-async def test_a_revoked_token_is_refused_at_init(base_url: str, live_api: Api) -> None:
+@pytest.mark.parametrize("authorization", ["Bearer revoked", "Bearer not-a-token", "Basic x"])
+async def test_a_token_that_signs_no_one_in_refuses_each_operation_then_closes(
+    base_url: str, live_api: Api, authorization: str
+) -> None:
     alice = await live_api.register()
     await live_api.data("Logout", token=alice.token)
+    if authorization == "Bearer revoked":
+        authorization = f"Bearer {alice.token}"
 
-    socket = await open_socket(base_url, {"authorization": f"Bearer {alice.token}"})
-    with pytest.raises(ConnectionClosed) as closed:
-        await socket.recv()
+    async with await open_socket(base_url, {"authorization": authorization}) as socket:
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { id } }"}})
+        )
+        refusal = json.loads(await socket.recv())
+        with pytest.raises(ConnectionClosed) as closed:
+            await socket.recv()
 
+    assert refusal == {"id": "1", "type": "error", "payload": [SIGN_IN_REFUSED.formatted]}
+    assert SIGN_IN_REFUSED.extensions == {"code": "UNAUTHENTICATED"}
     assert closed.value.rcvd is not None
-    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "Forbidden")
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4401,
+        "Unauthorized: sign in again",
+    )
