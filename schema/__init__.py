@@ -16,11 +16,14 @@ from schema.limits import CachedParse, QueryLimits
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
+from schema.nodes import NodeQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
-Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
+Query = merge_types(
+    "Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery, NodeQuery)
+)
 Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
 
 
