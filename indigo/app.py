@@ -13,7 +13,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from indigo import graphiql
 from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
 from indigo.settings import Settings, describe
@@ -62,6 +63,9 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         self.platform = platform
         self.limits = settings.query_limits
         self.root = Root(mutations_per_minute=settings.mutations_per_minute)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql.PAGE)
 
     async def get_root_value(self, request: Request | WebSocket) -> Root:
         return self.root
@@ -169,6 +173,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/ready", ready),
             Route("/graphql", CsrfProtection(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *([graphiql.assets()] if settings.graphiql_enabled else []),
         ],
         lifespan=lifespan,
     )
