@@ -12,20 +12,21 @@ from typing import Any, cast
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from indigo import graphiql
+from indigo import graphiql, logs, metrics
 from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
 from indigo.settings import Settings, describe
@@ -36,6 +37,7 @@ from resolvers.auth import authenticate
 from resolvers.platform import Platform
 from schema import build_schema
 from schema.context import Context, bearer_token
+from schema.outcomes import outcome_of
 from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -110,8 +112,17 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
 
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if record := logs.record_of(request):
+            record.outcome = outcome_of(result.errors)
+        return await super().process_result(request, result)
+
     async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
         context = Context(request=request, response=None, platform=self.platform)
+        if record := logs.record_of(request):
+            context.record = record
         if isinstance(request, Request):
             context.token = bearer_token(request.headers.get("authorization"))
             if context.token:
@@ -171,10 +182,12 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics.metrics),
             Route("/graphql", CsrfProtection(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *([graphiql.assets()] if settings.graphiql_enabled else []),
         ],
+        middleware=[Middleware(logs.RequestLog)],
         lifespan=lifespan,
     )
     app.state.platform = platform
@@ -192,6 +205,8 @@ def load_settings() -> Settings:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory` and for each worker process."""
-    app = create_app(load_settings())
+    settings = load_settings()
+    logs.configure(settings.log_format)
+    app = create_app(settings)
     tune_for_serving()
     return app

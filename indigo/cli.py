@@ -7,7 +7,7 @@ import asyncio
 
 import uvicorn
 
-from indigo import migrations
+from indigo import logs, metrics, migrations
 from indigo.app import load_settings
 from indigo.seed import seed_command
 from indigo.serving import APP_FACTORY, UVICORN_OPTIONS
@@ -19,10 +19,16 @@ from schema import build_schema
 
 
 def serve(settings: Settings) -> int:
-    options = {"host": settings.host, "port": settings.port, **UVICORN_OPTIONS}
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": logs.config(settings.log_format),
+        **UVICORN_OPTIONS,
+    }
     if settings.workers > 1:
         config = uvicorn.Config(APP_FACTORY, factory=True, **options)
-        return serve_workers(config, settings.workers)
+        with metrics.shared_across_workers():
+            return serve_workers(config, settings.workers)
     uvicorn.run(APP_FACTORY, factory=True, **options)
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_subscriptions_per_connection: Positive = 20
+
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod

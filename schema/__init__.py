@@ -9,7 +9,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
-from schema.errors import ProductionSchema
+from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
 from schema.limits import CachedParse, QueryLimits
@@ -17,6 +17,7 @@ from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
 from schema.nodes import NodeQuery
+from schema.outcomes import NamedOperation
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
@@ -34,11 +35,12 @@ def build_schema(
         *(limits or QueryLimits()).extensions(),
         CachedParse,
         ValidationCache,
+        NamedOperation,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
     rate_limit_mutations(Mutation)
-    schema_class = ProductionSchema if production else strawberry.Schema
+    schema_class = ProductionSchema if production else IndigoSchema
     return schema_class(
         query=Query,
         mutation=Mutation,
