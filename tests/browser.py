@@ -80,13 +80,13 @@ class GraphiQL:
         )
         await self.page.click(".graphiql-execute-button")
 
-    async def result(self, containing: str) -> dict[str, Any]:
+    async def result(self, containing: str, within: float = LOADED_SECONDS) -> dict[str, Any]:
         """The result pane, parsed, once it shows `containing`."""
         await self.page.wait_for_function(
             "text => document.querySelector('.result-window .CodeMirror')"
             ".CodeMirror.getValue().includes(text)",
             arg=containing,
-            timeout=LOADED_SECONDS * 1000,
+            timeout=within * 1000,
         )
         shown: dict[str, Any] = json.loads(await self.result_text())
         return shown

@@ -16,6 +16,7 @@ from tests.browser import graphiql
 from tests.economy import post_listing
 from tests.live import PARIS, Served, feed_variables, post_appeal, served
 
+REFUSAL_SHOWN_SECONDS = 5
 # The browser is what these tests are about: one database engine is enough.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -43,7 +44,7 @@ async def test_graphiql_assets_are_served_with_their_licences(app_served: Served
     assert page.status_code == 200
     assert "graphiql/graphiql-3.8.3.min.js" in page.text
     assert "://" not in page.text.replace("http://www.w3.org", "")
-    assert len(licences) == 3
+    assert len(licences) == 4
     assert all("MIT License" in text for text in licences)
 
 
@@ -81,3 +82,22 @@ async def test_graphiql_receives_an_appeal_posted_while_its_feed_runs(
     event = shown["data"]["appealCreated"]
     assert event["appeal"]["id"] == appeal
     assert event["appeal"]["author"]["displayName"] == "Short of digos"
+
+
+async def test_graphiql_shows_a_bad_tokens_refusal_at_once(app_served: Served) -> None:
+    async with graphiql(app_served.url) as page:
+        sockets: list[str] = []
+        page.page.on("websocket", lambda socket: sockets.append(socket.url))
+        await page.run(
+            CLIENT_DOCUMENTS["AppealFeed"],
+            "AppealFeed",
+            feed_variables(),
+            {"Authorization": "Bearer not-a-token"},
+        )
+        # graphql-ws's default retries take about 40 s before any error shows.
+        shown = await page.result("errors", within=REFUSAL_SHOWN_SECONDS)
+
+        assert page.refused == []
+    assert shown.keys() == {"errors"}
+    assert shown["errors"][0]["message"].startswith("The server closed the socket: 44")
+    assert sockets == [app_served.url.replace("http", "ws", 1) + "/graphql"]
