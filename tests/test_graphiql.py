@@ -43,7 +43,7 @@ async def test_graphiql_assets_are_served_with_their_licences(app_served: Served
 
     assert page.status_code == 200
     assert "graphiql/graphiql-3.8.3.min.js" in page.text
-    assert "://" not in page.text.replace("http://www.w3.org", "")
+    assert "://" not in page.text
     assert len(licences) == 4
     assert all("MIT License" in text for text in licences)
 

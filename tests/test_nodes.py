@@ -124,7 +124,7 @@ async def test_a_ledger_entry_is_a_node_for_its_member_alone(api: Api) -> None:
         encode_id("Exchange", 999_999),
         encode_id("Member", 999_999),
         encode_id("Member", 2**31),
-        encode_id("Conversation", 1),
+        encode_id("NoSuchKind", 1),
     ],
     ids=["exchange", "member", "beyond-any-key", "unknown-kind"],
 )
