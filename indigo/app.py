@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -30,6 +30,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from indigo import graphiql, logs, metrics
 from indigo.body_limit import BodyLimit
 from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
@@ -52,6 +53,7 @@ from resolvers.platform import Platform
 from schema import build_schema
 from schema.context import Context, bearer_token
 from schema.limits import shortened
+from schema.outcomes import outcome_of
 from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -86,6 +88,9 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             registrations_per_minute=settings.mutations_per_minute,
         )
         self.root = Root(mutations_per_minute=settings.mutations_per_minute)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql.PAGE)
 
     async def get_root_value(self, request: Request | WebSocket) -> Root:
         return self.root
@@ -122,6 +127,8 @@ class IndigoGraphQL(GraphQL[Context, Root]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        if record := logs.record_of(request):
+            record.outcome = outcome_of(result.errors)
         processed = await super().process_result(request, result)
         # Nothing ran: the spec's results then have no `data` entry at all. (JSON keeps
         # `"data": null`, which clients of that media type have always read.)
@@ -186,6 +193,8 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 
     async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
         context = Context(request=request, response=None, platform=self.platform)
+        if record := logs.record_of(request):
+            context.record = record
         if isinstance(request, Request):
             context.token = bearer_token(request.headers.get("authorization"))
             if context.token:
@@ -237,7 +246,10 @@ def create_app(settings: Settings) -> Starlette:
             status_code=200 if ok else 503,
         )
 
-    middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
+    middleware = [
+        Middleware(logs.RequestLog),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+    ]
     if settings.forwarded_allow_ips:
         # Only these proxies may name the client; anyone else's X-Forwarded-For is ignored.
         trusted = list(settings.forwarded_allow_ips)
@@ -247,8 +259,10 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics.metrics),
             Route("/graphql", CsrfProtection(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *([graphiql.assets()] if settings.graphiql_enabled else []),
         ],
         lifespan=lifespan,
     )
@@ -268,6 +282,8 @@ def load_settings() -> Settings:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory` and for each worker process."""
-    app = create_app(load_settings())
+    settings = load_settings()
+    logs.configure(settings.log_format)
+    app = create_app(settings)
     tune_for_serving()
     return app

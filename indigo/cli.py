@@ -9,7 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
-from indigo import migrations
+from indigo import logs, metrics, migrations
 from indigo.app import load_settings
 from indigo.seed import seed_command
 from indigo.serving import APP_FACTORY, uvicorn_options
@@ -25,11 +25,13 @@ def serve(settings: Settings) -> int:
     options = {
         "host": settings.host,
         "port": settings.port,
+        "log_config": logs.config(settings.log_format),
         **uvicorn_options(settings.max_body_bytes),
     }
     if settings.workers > 1:
         config = uvicorn.Config(APP_FACTORY, factory=True, **options)
-        return serve_workers(config, settings.workers)
+        with metrics.shared_across_workers():
+            return serve_workers(config, settings.workers)
     uvicorn.run(APP_FACTORY, factory=True, **options)
     return 0
 

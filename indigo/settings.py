@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ()
     # A manifest of the only documents accepted (`indigo manifest` writes it).
     trusted_documents: Path | None = None
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod

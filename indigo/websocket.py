@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     Message,
@@ -35,6 +36,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from indigo.documents import DocumentRefused
+from indigo.metrics import EVENTS_DELIVERED, OPEN_SOCKETS, OPEN_SUBSCRIPTIONS
 from schema.context import Context
 from schema.live_lane import operation_sender
 from schema.rate_limits import Root
@@ -95,6 +97,19 @@ class BoundedCloseAdapter(ASGIWebSocketAdapter):
 
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
+
+    async def handle(self) -> None:
+        with OPEN_SOCKETS.track_inprogress():
+            await super().handle()
+
+    async def run_operation(self, operation: Operation[Context, Root]) -> None:
+        with OPEN_SUBSCRIPTIONS.track_inprogress():
+            await super().run_operation(operation)
+
+    async def send_message(self, message: Message) -> None:
+        if message["type"] == "next":
+            EVENTS_DELIVERED.inc()
+        await super().send_message(message)
 
     async def send_text(self, text: str) -> None:
         """Send a message already encoded as JSON, unless the socket is closing or gone: then
@@ -161,4 +176,5 @@ class _OperationSender:
             or operation.task is not asyncio.current_task()
         ):
             return
+        EVENTS_DELIVERED.inc()
         await self._handler.send_text(f"{self._head}{data_json}}}}}")

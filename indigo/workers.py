@@ -24,6 +24,8 @@ from multiprocessing.process import BaseProcess
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from indigo.metrics import forget_worker
+
 logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5
 _SPAWN = multiprocessing.get_context("spawn")
@@ -53,6 +55,7 @@ def serve_workers(config: uvicorn.Config, count: int) -> int:
                     logger.error("Worker [%s] failed to start: stopping.", worker.pid)
                     return STARTUP_FAILURE
                 logger.warning("Worker [%s] ended (exit code %s).", worker.pid, worker.exitcode)
+                forget_worker(worker.pid)
                 workers[index] = _start(config)
         return 0
     finally:

@@ -20,8 +20,12 @@ from typing import Any, TypeVar, cast
 
 from broadcaster import Broadcast
 from broadcaster._base import Subscriber
+from prometheus_client import Counter
 
 log = logging.getLogger("indigo.realtime.fanout")
+SLOW_SUBSCRIBERS_DROPPED = Counter(
+    "indigo_slow_subscribers_dropped", "Subscribers dropped for falling too far behind"
+)
 
 T = TypeVar("T")
 
@@ -136,6 +140,7 @@ class Fanout:
 
         def dropped() -> None:
             self.dropped += 1
+            SLOW_SUBSCRIBERS_DROPPED.inc()
             on_overflow()
 
         listener = Listener(self.capacity, dropped)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import Row, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 from models import Account, Asset, LedgerEntry, Transfer, TransferKind
 from resolvers.errors import DomainError, ErrorCode
@@ -219,26 +220,38 @@ class Entry:
     exchange_id: int | None
 
 
+def _entries_of(member_id: int) -> Select[LedgerEntry, Asset, TransferKind, int | None]:
+    return (
+        select(LedgerEntry, col(Account.asset), col(Transfer.kind), col(Transfer.exchange_id))
+        .join(Account, col(Account.id) == col(LedgerEntry.account_id))
+        .join(Transfer, col(Transfer.id) == col(LedgerEntry.transfer_id))
+        .where(col(Account.member_id) == member_id)
+    )
+
+
+def _entry(row: Row[LedgerEntry, Asset, TransferKind, int | None]) -> Entry:
+    entry, asset, kind, exchange_id = row
+    return Entry(entry, Asset(asset), TransferKind(kind), exchange_id)
+
+
 async def entries(
     session: AsyncSession, member_id: int, *, first: int, before: int | None = None
 ) -> Page[Entry]:
     """The member's entries, newest first; `before` is the id of the last one already seen."""
     entry = col(LedgerEntry.id)
-    query = (
-        select(LedgerEntry, col(Account.asset), col(Transfer.kind), col(Transfer.exchange_id))
-        .join(Account, col(Account.id) == col(LedgerEntry.account_id))
-        .join(Transfer, col(Transfer.id) == col(LedgerEntry.transfer_id))
-        .where(col(Account.member_id) == member_id)
-        .order_by(entry.desc())
-        .limit(first + 1)
-    )
+    query = _entries_of(member_id).order_by(entry.desc()).limit(first + 1)
     if before is not None:
         query = query.where(entry < before)
     rows = (await session.execute(query)).all()
-    return Page.of(
-        [
-            Entry(row, Asset(asset), TransferKind(kind), exchange)
-            for row, asset, kind, exchange in rows
-        ],
-        first,
-    )
+    return Page.of([_entry(row) for row in rows], first)
+
+
+async def get_entries(
+    session: AsyncSession, member_id: int, entry_ids: list[int]
+) -> list[Entry | None]:
+    """The entries with these ids, in the same order: None where there is none or where it is
+    not on an account of `member_id` (no one else may see it)."""
+    query = _entries_of(member_id).where(col(LedgerEntry.id).in_(entry_ids))
+    found = [_entry(row) for row in (await session.execute(query)).all()]
+    by_id = {e.row.id: e for e in found}
+    return [by_id.get(i) for i in entry_ids]

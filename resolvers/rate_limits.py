@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from prometheus_client import Counter
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,6 +16,9 @@ from resolvers.errors import DomainError, ErrorCode, Problem
 from resolvers.ledger import dialect
 
 WINDOW_SECONDS = 60
+REFUSALS = Counter(
+    "indigo_rate_limit_refusals", "Calls refused by a rate limit, by limit", ["limit"]
+)
 
 
 async def count_hit(session: AsyncSession, key: str, *, limit: int) -> int | None:
@@ -40,6 +44,7 @@ async def count_hit(session: AsyncSession, key: str, *, limit: int) -> int | Non
         )
     if hits is None or hits <= limit:
         return None
+    REFUSALS.labels(key.partition(":")[0]).inc()
     return max(1, int((window + 1) * WINDOW_SECONDS - now))
 
 

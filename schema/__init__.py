@@ -9,18 +9,22 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
-from schema.errors import ProductionSchema
+from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
 from schema.limits import CachedParse, QueryLimits, ShortErrorMessages
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
+from schema.nodes import NodeQuery
+from schema.outcomes import NamedOperation
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
-Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
+Query = merge_types(
+    "Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery, NodeQuery)
+)
 Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
 
 
@@ -32,11 +36,12 @@ def build_schema(
         CachedParse,
         ValidationCache,
         ShortErrorMessages,
+        NamedOperation,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
     rate_limit_mutations(Mutation)
-    schema_class = ProductionSchema if production else strawberry.Schema
+    schema_class = ProductionSchema if production else IndigoSchema
     return schema_class(
         query=Query,
         mutation=Mutation,

@@ -16,6 +16,17 @@ from schema.loaders import Loaders
 
 
 @dataclass
+class OperationRecord:
+    """What the log line and the metrics of a request say of its operation: filled in by
+    the HTTP layer (the request's id, the outcome of its result, if one was made) and the
+    schema (the operation's name)."""
+
+    request_id: str = ""
+    operation: str | None = None
+    outcome: str | None = None
+
+
+@dataclass
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
@@ -23,6 +34,7 @@ class Context:
     token: str | None = None
     viewer: Member | None = None
     connection_params: dict[str, Any] | None = None
+    record: OperationRecord = field(default_factory=OperationRecord)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import DomainError, ErrorCode
+from schema.context import Context
 
 logger = logging.getLogger("indigo.errors")
 _SUGGESTION = re.compile(r" ?Did you mean .*?\?")
@@ -80,24 +81,49 @@ def is_internal(error: GraphQLError) -> bool:
     return cause is not None and not isinstance(cause, GraphQLError | DomainError)
 
 
-class ProductionSchema(strawberry.Schema):
-    """Production: internal errors masked, each with an id that the log carries too.
+class IndigoSchema(strawberry.Schema):
+    """Internal errors logged with their traceback and an id; a client's mistakes (bad input,
+    unauthenticated, a document that does not parse or is refused) not logged at all: the
+    request's log line names their code, and a traceback would only bury the real failures.
 
-    Errors are rewritten here rather than in an extension because every path of Strawberry
+    Errors are handled here rather than in an extension because every path of Strawberry
     (execution, refusals before it, each subscription event) hands its errors to this hook.
-    Field suggestions ("Did you mean ...?") are dropped too: they map a schema whose
-    introspection is off.
     """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        context = execution_context.context if execution_context else None
+        request_id = context.record.request_id if isinstance(context, Context) else ""
         for error in errors:
             if is_internal(error):
                 error_id = uuid.uuid4().hex
-                logger.error("internal error %s", error_id, exc_info=error.original_error)
-                error.message = f"internal error: quote id {error_id} to report it"
-                error.extensions = {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}
-                error.original_error = None
+                logger.error(
+                    "internal error %s",
+                    error_id,
+                    exc_info=error.original_error,
+                    extra={"fields": {"error_id": error_id, "request_id": request_id}},
+                )
+                self.internal_error(error, error_id)
             else:
-                error.message = _SUGGESTION.sub("", error.message)
+                self.client_error(error)
+
+    def internal_error(self, error: GraphQLError, error_id: str) -> None:
+        """Outside production, the error is shown as it is, for whoever develops."""
+
+    def client_error(self, error: GraphQLError) -> None:
+        """Outside production, field suggestions help whoever writes a document."""
+
+
+class ProductionSchema(IndigoSchema):
+    """Production: internal errors masked, each with the id that the log carries too; field
+    suggestions ("Did you mean ...?") dropped, as they map a schema whose introspection is
+    off."""
+
+    def internal_error(self, error: GraphQLError, error_id: str) -> None:
+        error.message = f"internal error: quote id {error_id} to report it"
+        error.extensions = {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}
+        error.original_error = None
+
+    def client_error(self, error: GraphQLError) -> None:
+        error.message = _SUGGESTION.sub("", error.message)

@@ -3,6 +3,7 @@ machine. An exchange is visible to its two members alone."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated
@@ -20,6 +21,7 @@ from schema.errors import UserError, bad_user_input, payload_or_user_errors
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member
+from schema.nodes import Node, node_kind
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -34,12 +36,12 @@ IDEMPOTENCY_KEY = strawberry.field(
 
 
 @strawberry.type(description="One member helping another. Visible to those two alone.")
-class Exchange:
+class Exchange(Node):
     row: strawberry.Private[ExchangeRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Exchange", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Exchange", self.row.id)
 
     @strawberry.field
     def status(self) -> ExchangeStatus:
@@ -94,6 +96,17 @@ async def _member(info: Info, member_id: int) -> Member:
     if member is None:
         raise LookupError(f"no member {member_id}")
     return Member(row=member)
+
+
+async def _own_exchanges(info: Info, exchange_ids: list[int]) -> list[Exchange | None]:
+    viewer_id = info.context.viewer_id
+    if viewer_id is None:
+        return [None] * len(exchange_ids)
+    found = await exchanges.get_exchanges(info.context.platform, exchange_ids, viewer_id)
+    return [None if row is None else Exchange(row=row) for row in found]
+
+
+node_kind("Exchange", _own_exchanges)
 
 
 @strawberry.input

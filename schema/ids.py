@@ -1,4 +1,5 @@
-"""Opaque IDs: base64 of `Type:number`, so clients cannot mistake one kind for another."""
+"""Opaque IDs: base64 of `Type:number`, so clients cannot mistake one kind for another, and
+an ID alone says which object it names (Relay's global ids, fetched by `node(id:)`)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,32 @@ def encode_id(kind: str, pk: int | None) -> strawberry.ID:
 MAX_PRIMARY_KEY = 2**31 - 1
 
 
-def decode_id(kind: str, value: str, field: str = "id") -> int:
-    """The primary key inside an ID of `kind`; a VALIDATION error for anything else."""
+def _kind_and_number(value: str) -> tuple[str, int] | None:
     try:
         decoded = base64.urlsafe_b64decode(value.encode("ascii")).decode()
     except (binascii.Error, UnicodeError, ValueError):
-        raise invalid(field, f"is not a {kind} ID") from None
-    prefix, _, number = decoded.partition(":")
+        return None
+    kind, _, number = decoded.partition(":")
+    if not kind or not number.isascii() or not number.isdigit() or len(number) > 10:
+        return None
+    return kind, int(number)
+
+
+def decode_id(kind: str, value: str, field: str = "id") -> int:
+    """The primary key inside an ID of `kind`; a VALIDATION error for anything else."""
+    parts = _kind_and_number(value)
+    if parts is None or parts[0] != kind:
+        raise invalid(field, f"is not a {kind} ID")
     # Primary keys are 32-bit integers: a larger number names no row, and PostgreSQL would
     # refuse to compare it rather than find nothing.
-    if prefix != kind or not number.isascii() or not number.isdigit() or len(number) > 10:
-        raise invalid(field, f"is not a {kind} ID")
-    if int(number) > MAX_PRIMARY_KEY:
+    if parts[1] > MAX_PRIMARY_KEY:
         raise invalid(field, f"no {kind} has this ID")
-    return int(number)
+    return parts[1]
+
+
+def decode_any_id(value: str, field: str = "id") -> tuple[str, int]:
+    """The kind and number inside an ID of any kind; a VALIDATION error if it is none."""
+    parts = _kind_and_number(value)
+    if parts is None:
+        raise invalid(field, "is not an ID")
+    return parts

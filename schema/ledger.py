@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from resolvers import exchanges, ledger
 from schema.context import Info
 from schema.exchanges import Exchange, after_id, page_size
 from schema.ids import encode_id
+from schema.nodes import Node, node_kind
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -25,13 +27,13 @@ strawberry.enum(
 
 
 @strawberry.type(description="One movement on one of your accounts. Visible to you alone.")
-class LedgerEntry:
+class LedgerEntry(Node):
     entry: strawberry.Private[ledger.Entry]
     exchange_row: strawberry.Private[Exchange | None]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("LedgerEntry", self.entry.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("LedgerEntry", self.entry.row.id)
 
     @strawberry.field
     def asset(self) -> Asset:
@@ -56,6 +58,29 @@ class LedgerEntry:
     @strawberry.field(description="The exchange that made this entry, if one did.")
     def exchange(self) -> Exchange | None:
         return self.exchange_row
+
+
+async def _with_exchanges(
+    info: Info, member_id: int, entries: list[ledger.Entry]
+) -> list[LedgerEntry]:
+    """The member's entries with their exchanges, read at once: all the member's own."""
+    wanted = sorted({e.exchange_id for e in entries if e.exchange_id is not None})
+    found = await exchanges.get_exchanges(info.context.platform, wanted, member_id)
+    by_id = {x.id: Exchange(row=x) for x in found if x is not None}
+    return [LedgerEntry(entry=e, exchange_row=by_id.get(e.exchange_id)) for e in entries]
+
+
+async def _own_entries(info: Info, entry_ids: list[int]) -> list[LedgerEntry | None]:
+    member_id = info.context.viewer_id
+    if member_id is None:
+        return [None] * len(entry_ids)
+    async with info.context.platform.db.read() as session:
+        found = await ledger.get_entries(session, member_id, entry_ids)
+    shown = iter(await _with_exchanges(info, member_id, [e for e in found if e is not None]))
+    return [None if e is None else next(shown) for e in found]
+
+
+node_kind("LedgerEntry", _own_entries)
 
 
 @strawberry.type
@@ -86,17 +111,8 @@ class LedgerQuery:
         platform = info.context.platform
         async with platform.db.read() as session:
             page = await ledger.entries(session, member_id, first=size, before=before)
-        # The page's exchanges in one read: they are all the member's own.
-        wanted = sorted({e.exchange_id for e in page.items if e.exchange_id is not None})
-        found = await exchanges.get_exchanges(platform, wanted, member_id)
-        by_id = {x.id: Exchange(row=x) for x in found if x is not None}
-        edges = [
-            LedgerEntryEdge(
-                cursor=encode_id("LedgerEntry", e.row.id),
-                node=LedgerEntry(entry=e, exchange_row=by_id.get(e.exchange_id)),
-            )
-            for e in page.items
-        ]
+        shown = await _with_exchanges(info, member_id, page.items)
+        edges = [LedgerEntryEdge(cursor=e.id, node=e) for e in shown]
         return LedgerEntryConnection(
             edges=edges,
             page_info=PageInfo(

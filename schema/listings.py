@@ -19,6 +19,7 @@ from schema.errors import UserError, bad_user_input, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
 from schema.ids import decode_id, encode_id
 from schema.members import Member
+from schema.nodes import Node, node_kind
 from schema.permissions import IsAuthenticated, signed_in_id
 
 strawberry.enum(
@@ -43,7 +44,7 @@ class Category:
     description="An offer, need or appeal. `category` is a slug from `categories`; `digos` is "
     "the price (OFFER, NEED) or the value of the help (APPEAL)."
 )
-class Listing:
+class Listing(Node):
     row: strawberry.Private[ListingRow]
     # Given when the listing's own query fetched its author: `author` then answers at once
     # rather than with an awaitable, which spares graphql-core a task per edge of a page.
@@ -93,6 +94,14 @@ class Listing:
         if author is None:
             raise LookupError(f"listing {self.row.id} has no author {self.row.author_id}")
         return Member(row=author)
+
+
+async def _listings(info: Info, listing_ids: list[int]) -> list[Listing | None]:
+    found = await info.context.loaders.listing.load_many(listing_ids)
+    return [None if row is None else Listing(row=row) for row in found]
+
+
+node_kind("Listing", _listings)
 
 
 @strawberry.input

@@ -14,6 +14,7 @@ from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPoint
 from schema.ids import decode_id, encode_id
+from schema.nodes import Node, node_kind
 from schema.permissions import IsAuthenticated, require_owner, signed_in
 
 
@@ -37,7 +38,7 @@ class Wallet:
 
 
 @strawberry.type
-class Member:
+class Member(Node):
     row: strawberry.Private[MemberRow]
     # Register and login answer the member who just proved who they are, before the
     # request carries their token.
@@ -77,6 +78,14 @@ class Member:
         assert self.row.id is not None
         async with info.context.platform.db.read() as session:
             return Wallet.from_wallet(await ledger.wallet(session, self.row.id))
+
+
+async def _member_cards(info: Info, member_ids: list[int]) -> list[Member | None]:
+    found = await info.context.loaders.member.load_many(member_ids)
+    return [None if row is None else Member(row=row) for row in found]
+
+
+node_kind("Member", _member_cards)
 
 
 @strawberry.type

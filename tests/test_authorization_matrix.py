@@ -80,6 +80,7 @@ ALICE_EMAIL = "alice@example.org"
 ALICE_WALLET = {"digos": 20, "heldDigos": 0}
 MEMBER = "query($member: ID!) { member(id: $member) { %s } }"
 LISTING = "query($listing: ID!) { listing(id: $listing) { %s } }"
+NODE_OF = "query($member: ID!) { node(id: $member) { ... on Member { %s } } }"
 NEARBY = (
     "query($near: GeoPointInput!) { nearby(near: $near, radiusKm: 5) { edges { node { %s } } } }"
 )
@@ -100,7 +101,9 @@ FIELDS: list[tuple[str, list[str | int], tuple[Any, Any, Any]]] = [
         [*NODE, "author", "email"],
         (UNAUTHENTICATED, FORBIDDEN, ALICE_EMAIL),
     ),
+    (NODE_OF % "email", ["node", "email"], (UNAUTHENTICATED, FORBIDDEN, ALICE_EMAIL)),
     (MEMBER % WALLET, ["member", "wallet"], (UNAUTHENTICATED, FORBIDDEN, ALICE_WALLET)),
+    (NODE_OF % WALLET, ["node", "wallet"], (UNAUTHENTICATED, FORBIDDEN, ALICE_WALLET)),
     (
         LISTING % f"author {{ {WALLET} }}",
         ["listing", "author", "wallet"],
@@ -112,6 +115,7 @@ FIELDS: list[tuple[str, list[str | int], tuple[Any, Any, Any]]] = [
         (UNAUTHENTICATED, FORBIDDEN, ALICE_WALLET),
     ),
     (MEMBER % POINT, ["member", "location"], (PARIS_ROUNDED, PARIS_ROUNDED, PARIS)),
+    (NODE_OF % POINT, ["node", "location"], (PARIS_ROUNDED, PARIS_ROUNDED, PARIS)),
     (LISTING % POINT, ["listing", "location"], (PARIS_ROUNDED, PARIS_ROUNDED, PARIS)),
     (
         LISTING % f"author {{ {POINT} }}",
@@ -153,6 +157,16 @@ async def test_my_exchanges(api: Api, world: World) -> None:
         [],
         [{"node": {"id": world.exchange, "status": "REQUESTED"}}],
     )
+
+
+async def test_an_exchange_by_its_id(api: Api, world: World) -> None:
+    query = "query($id: ID!) { node(id: $id) { ... on Exchange { status } } }"
+
+    outcome = await as_each(
+        api, query, {"id": world.exchange}, ["node"], other=world.carol, owner=world.bob
+    )
+
+    assert outcome == (None, None, {"status": "REQUESTED"})
 
 
 async def test_my_ledger(api: Api, world: World) -> None:

@@ -17,6 +17,9 @@ import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from models import Database
+from tests.api import CLIENT_DOCUMENTS
+from tests.live import PARIS, feed_variables, subscribed
+from tests.metrics import read_metrics, value
 from tests.polling import until
 from tests.procfs import LISTEN, alive, children, socket_inodes, tcp_sockets
 from tests.redis_server import RedisServer, free_port
@@ -24,6 +27,7 @@ from tests.redis_server import RedisServer, free_port
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 CONNECTIONS = 16
+SOCKETS = 6
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,40 @@ async def test_connections_opened_together_spread_over_the_workers(
     # Hashed over two sockets, all 16 on one worker has odds of 1 in 32,768; with one shared
     # socket it was every other run.
     assert min(spread.values()) > 0, spread
+
+
+async def test_metrics_add_up_over_the_workers(
+    database_url: str, database: Database, redis: RedisServer
+) -> None:
+    nearby = {"query": CLIENT_DOCUMENTS["Nearby"], "variables": {"near": PARIS, "radiusKm": 5}}
+    async with indigo_serve(database_url, redis.url, workers=2) as served:
+        clients = [httpx.AsyncClient(base_url=served.url) for _ in range(CONNECTIONS)]
+        try:
+            answers = await asyncio.gather(*(c.post("/graphql", json=nearby) for c in clients))
+            spread = served.connections_by_worker(_client_ports(served.port))
+            async with contextlib.AsyncExitStack() as feeds:
+                for _ in range(SOCKETS):
+                    await feeds.enter_async_context(
+                        subscribed(served.url, "AppealFeed", feed_variables())
+                    )
+                # Each worker counts a socket as it accepts it, and its subscription as it starts.
+                await until(lambda: _summed(clients[0], "indigo_open_subscriptions", SOCKETS))
+                summed = await read_metrics(clients[0])
+            await until(lambda: _summed(clients[0], "indigo_open_sockets", 0))
+        finally:
+            await asyncio.gather(*(client.aclose() for client in clients))
+
+    assert [answer.status_code for answer in answers] == [200] * CONNECTIONS
+    assert min(spread.values()) > 0, spread  # each worker answered some
+    requests = value(summed, "indigo_graphql_requests_total", operation="Nearby", outcome="ok")
+    assert requests == CONNECTIONS
+    assert value(summed, "indigo_graphql_request_seconds_count", operation="Nearby") == CONNECTIONS
+    assert value(summed, "indigo_open_sockets") == SOCKETS
+    assert value(summed, "indigo_open_subscriptions") == SOCKETS
+
+
+async def _summed(http: httpx.AsyncClient, name: str, count: int) -> bool:
+    return value(await read_metrics(http), name) == count
 
 
 async def test_a_worker_that_dies_is_replaced_and_stopping_stops_them_all(
