@@ -99,5 +99,8 @@ async def test_graphiql_shows_a_bad_tokens_refusal_at_once(app_served: Served) -
 
         assert page.refused == []
     assert shown.keys() == {"errors"}
-    assert shown["errors"][0]["message"].startswith("The server closed the socket: 44")
+    assert shown["errors"][0]["message"] == (
+        "The sign-in token is invalid or has expired: sign in again"
+    )
+    assert shown["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert sockets == [app_served.url.replace("http", "ws", 1) + "/graphql"]

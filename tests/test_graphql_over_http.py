@@ -18,7 +18,7 @@ from tests.api import CLIENT_DOCUMENTS, Api
 from tests.live import served, ws_url
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-UNKNOWN_FIELD = "{ nope }"
+UNKNOWN_FIELD = "{ qqq }"
 UNPARSABLE = "{"
 UNCOERCIBLE = (
     "query Q($n: Int!) { nearby(near: {latitude: 1, longitude: 1}, radiusKm: 1, first: $n) "
@@ -65,7 +65,7 @@ def test_a_malformed_weight_counts_as_not_accepted() -> None:
     ("query", "variables", "message"),
     [
         (UNPARSABLE, None, "Syntax Error: Expected Name, found <EOF>."),
-        (UNKNOWN_FIELD, None, "Cannot query field 'nope' on type 'Query'."),
+        (UNKNOWN_FIELD, None, "Cannot query field 'qqq' on type 'Query'."),
         (
             *UNCOERCIBLE,
             "Variable '$n' has invalid value: Expected value of non-null type 'Int!' not to be "
