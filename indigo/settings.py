@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from resolvers.economy import Economy
+from resolvers.mail import MailSettings, check_smtp_url
 from schema.limits import QueryLimits
 
 NonNegative = Annotated[int, Field(ge=0)]
@@ -17,6 +18,7 @@ Positive = Annotated[int, Field(ge=1)]
 # The product's defaults live with the rules that use them; settings only read them.
 ECONOMY = Economy()
 LIMITS = QueryLimits()
+MAIL = MailSettings()
 
 
 class Settings(BaseSettings):
@@ -55,6 +57,13 @@ class Settings(BaseSettings):
     connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_subscriptions_per_connection: Positive = 20
 
+    smtp_url: str = MAIL.smtp_url
+    mail_from: str = MAIL.sender
+    public_url: str = MAIL.public_url
+    mail_retry_seconds: Annotated[float, Field(gt=0, le=3600)] = MAIL.retry_seconds
+    # How often the process that runs the scheduled jobs (mail, digests) looks for work.
+    scheduler_tick_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -67,6 +76,18 @@ class Settings(BaseSettings):
     def _known_broadcast(cls, url: str) -> str:
         if url != "memory://" and not url.startswith(("redis://", "rediss://")):
             raise ValueError("must be memory:// or redis://host:port/db")
+        return url
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp(cls, url: str) -> str:
+        return check_smtp_url(url)
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_public_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http:// or https:// URL")
         return url
 
     @field_validator("allowed_origins", mode="before")
@@ -111,6 +132,15 @@ class Settings(BaseSettings):
             max_tokens=self.max_query_tokens,
             max_characters=self.max_query_characters,
             max_cost=self.max_query_cost,
+        )
+
+    @property
+    def mail(self) -> MailSettings:
+        return MailSettings(
+            smtp_url=self.smtp_url,
+            sender=self.mail_from,
+            public_url=self.public_url,
+            retry_seconds=self.mail_retry_seconds,
         )
 
     @property
