@@ -40,6 +40,7 @@ class Settings(BaseSettings):
 
     token_ttl_hours: Positive = ECONOMY.token_ttl_hours
     login_attempts_per_minute: Positive = ECONOMY.login_attempts_per_minute
+    messages_per_minute: Positive = ECONOMY.messages_per_minute
 
     production: bool = False
     graphiql: bool | None = None
@@ -153,6 +154,7 @@ class Settings(BaseSettings):
             max_open_appeals=self.max_open_appeals,
             token_ttl_hours=self.token_ttl_hours,
             login_attempts_per_minute=self.login_attempts_per_minute,
+            messages_per_minute=self.messages_per_minute,
         )
 
 

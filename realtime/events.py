@@ -37,11 +37,19 @@ class NotificationAdded:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageAdded:
+    message_id: int
+    member_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MailQueued:
     """Wakes the process that sends mail, wherever the mail was written."""
 
 
-Event = AppealCreated | ExchangeUpdated | WalletUpdated | NotificationAdded | MailQueued
+Event = (
+    AppealCreated | ExchangeUpdated | WalletUpdated | NotificationAdded | MessageAdded | MailQueued
+)
 
 
 def routes(event: Event) -> list[tuple[str, str]]:
@@ -57,5 +65,8 @@ def routes(event: Event) -> list[tuple[str, str]]:
             return [(member_channel(member_id), json.dumps({"wallet": member_id}))]
         case NotificationAdded(notification_id, member_id):
             return [(member_channel(member_id), json.dumps({"notification": notification_id}))]
+        case MessageAdded(message_id, member_ids):
+            message = json.dumps({"message": message_id})
+            return [(member_channel(m), message) for m in member_ids]
         case MailQueued():
             return [(OUTBOX_CHANNEL, "{}")]

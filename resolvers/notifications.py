@@ -14,6 +14,7 @@ from sqlmodel import col, func, select
 from models import Delivery, Listing, Member, Notification, NotificationKind, NotificationSetting
 from models.columns import utcnow
 from realtime.events import NotificationAdded
+from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import take_feed_turns
 from resolvers.notification_texts import Told, notification_mail
 from resolvers.outbox import enqueue_mail
@@ -208,9 +209,15 @@ async def unread_count(platform: Platform, member_id: int) -> int:
 
 async def mark_read(platform: Platform, member_id: int, up_to: int | None) -> int:
     """Mark read the member's notifications up to and including id `up_to` (all if None):
-    the number still unread. An id that is not theirs marks nothing of anyone else's."""
+    the number still unread. NOT_FOUND for an id that is not one of theirs."""
     now: datetime = utcnow()
     async with platform.unit_of_work() as work:
+        if up_to is not None:
+            named = await work.session.get(Notification, up_to)
+            if named is None or named.member_id != member_id:
+                raise DomainError.of(
+                    ErrorCode.NOT_FOUND, "no notification of yours has this id", "upToId"
+                )
         statement = update(Notification).where(
             col(Notification.member_id) == member_id, col(Notification.read_at).is_(None)
         )

@@ -9,6 +9,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
@@ -16,12 +17,33 @@ from schema.limits import CachedParse, QueryLimits
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
+from schema.notifications import NotificationMutation, NotificationQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
-Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
-Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
+Query = merge_types(
+    "Query",
+    (
+        MemberQuery,
+        ListingQuery,
+        NearbyQuery,
+        ExchangeQuery,
+        LedgerQuery,
+        ConversationQuery,
+        NotificationQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutation,
+        ListingMutation,
+        ExchangeMutation,
+        ConversationMutation,
+        NotificationMutation,
+    ),
+)
 
 
 def build_schema(
