@@ -40,9 +40,7 @@ def _seen_by(member_id: int) -> Select[Conversation, int, int]:
     )
 
 
-def _views(
-    member_id: int, rows: Sequence[tuple[Conversation, int, int]]
-) -> list[SeenConversation]:
+def _views(member_id: int, rows: Sequence[Row[Conversation, int, int]]) -> list[SeenConversation]:
     return [SeenConversation(c, member_id, other, read) for c, other, read in rows]
 
 
@@ -93,7 +91,7 @@ async def unread_counts(
                 .group_by(col(Message.conversation_id))
             )
         ).all()
-        counts: dict[int, int] = {conversation: n for conversation, n in counted}
+        counts: dict[int, int] = dict(counted)
     return [counts.get(i, 0) for i in conversation_ids]
 
 

@@ -80,13 +80,13 @@ async def test_messages_page_back_from_the_latest(
 ) -> None:
     listing = await post_listing(api, alice, "OFFER", 5)
     ids = [(await sent(api, bob, f"message {i}", listingId=listing))["id"] for i in range(5)]
-    conversation_id = (await api.data("Conversations", token=bob.token))["conversations"][
-        "edges"
-    ][0]["node"]["id"]
+    conversation_id = (await api.data("Conversations", token=bob.token))["conversations"]["edges"][
+        0
+    ]["node"]["id"]
 
-    latest = (
-        await api.data("Conversation", {"id": conversation_id, "last": 2}, token=bob.token)
-    )["conversation"]["messages"]
+    latest = (await api.data("Conversation", {"id": conversation_id, "last": 2}, token=bob.token))[
+        "conversation"
+    ]["messages"]
     older = (
         await api.data(
             "Conversation",
