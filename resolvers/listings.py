@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import utcnow
 from realtime.events import AppealCreated
-from resolvers import appeal_feed, ledger
+from resolvers import alerts, appeal_feed, ledger
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -83,6 +83,7 @@ async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Li
         work.session.add(listing)
         await work.session.flush()
         assert listing.id is not None
+        await alerts.tell_watchers(work, listing)
         if draft.type is ListingType.APPEAL:
             work.publish_after_commit(
                 AppealCreated(listing.id, listing.latitude, listing.longitude)

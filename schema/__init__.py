@@ -9,6 +9,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.alerts import AlertMutation, AlertQuery
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
@@ -32,6 +33,7 @@ Query = merge_types(
         LedgerQuery,
         ConversationQuery,
         NotificationQuery,
+        AlertQuery,
     ),
 )
 Mutation = merge_types(
@@ -42,6 +44,7 @@ Mutation = merge_types(
         ExchangeMutation,
         ConversationMutation,
         NotificationMutation,
+        AlertMutation,
     ),
 )
 
