@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import utcnow
 from realtime.events import AppealCreated
-from resolvers import alerts, appeal_feed, ledger
+from resolvers import alerts, appeal_feed, ledger, listing_feed
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -68,11 +68,15 @@ def checked(draft: ListingDraft, max_price: int) -> ListingDraft:
 
 
 async def create_listing(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
+    """Post a listing; once committed, it enters the live feed of every listing."""
     draft = checked(draft, platform.economy.max_price)
     if draft.type is not ListingType.APPEAL:
-        return await _insert(platform, author_id, draft)
-    async with appeal_feed.appeal_turn(platform):
-        return await _insert(platform, author_id, draft)
+        listing = await _insert(platform, author_id, draft)
+    else:
+        async with appeal_feed.appeal_turn(platform):
+            listing = await _insert(platform, author_id, draft)
+    await listing_feed.enter_feed(platform, [listing])
+    return listing
 
 
 async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
 from schema.alerts import AlertMutation, AlertQuery
+from schema.community_subscriptions import CommunitySubscription
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
@@ -21,7 +22,7 @@ from schema.nearby import NearbyQuery
 from schema.notifications import NotificationMutation, NotificationQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription as FeedSubscription
 
 Query = merge_types(
     "Query",
@@ -47,6 +48,8 @@ Mutation = merge_types(
         AlertMutation,
     ),
 )
+
+Subscription = merge_types("Subscription", (FeedSubscription, CommunitySubscription))
 
 
 def build_schema(
