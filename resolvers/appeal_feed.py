@@ -87,15 +87,16 @@ async def _feed(
 ) -> AsyncIterator[FeedAppeal]:
     box = bounding_box(request.near, request.radius_km)
 
-    async def replay(after: int) -> AsyncIterator[tuple[FeedAppeal | None, int]]:
-        async for found in _replay(platform, request, box, after):
-            yield found
-
     async def live(notice: Notice, appeal_id: int) -> FeedAppeal | None:
         found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
         return None if found is None else _matching(request, *found, notice)
 
-    source = FeedSource("appeal", partial(_latest_appeal_id, platform), replay, live)
+    source = FeedSource(
+        "appeal",
+        partial(_latest_appeal_id, platform),
+        partial(_replay, platform, request, box),
+        live,
+    )
     async with platform.hub.listen(
         cells_in_box(box.south, box.north, box.longitudes), on_overflow
     ) as listener:
