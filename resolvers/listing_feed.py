@@ -80,15 +80,22 @@ async def enter_feed(platform: Platform, listings: Collection[Listing]) -> None:
 async def place_orphans(platform: Platform, due: datetime) -> None:
     """The scheduled job: position the listings whose process stopped before doing it."""
     async with platform.db.read() as session:
-        placed = await session.scalar(select(func.max(col(ListingFeedEntry.listing_id))))
-        if placed is None:
-            return  # listings from before the feed existed are not new
+        first, last = (
+            await session.execute(
+                select(
+                    func.min(col(ListingFeedEntry.listing_id)),
+                    func.max(col(ListingFeedEntry.listing_id)),
+                )
+            )
+        ).one()
+        if first is None or last is None:
+            return  # listings from before the feed (or seeded without it) are not new
         orphans = (
             await session.scalars(
                 select(Listing)
                 .outerjoin(ListingFeedEntry, col(ListingFeedEntry.listing_id) == col(Listing.id))
                 .where(
-                    col(Listing.id) > placed - ORPHAN_REACH,
+                    col(Listing.id) > max(first, last - ORPHAN_REACH),
                     col(ListingFeedEntry.position).is_(None),
                     col(Listing.created_at) < due - ORPHAN_AFTER,
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -18,6 +19,8 @@ from resolvers.geo import GeoPoint
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
 from resolvers.validation import Checks
+
+log = logging.getLogger("indigo.listings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,10 @@ async def create_listing(platform: Platform, author_id: int, draft: ListingDraft
     else:
         async with appeal_feed.appeal_turn(platform):
             listing = await _insert(platform, author_id, draft)
-    await listing_feed.enter_feed(platform, [listing])
+    try:
+        await listing_feed.enter_feed(platform, [listing])
+    except Exception:  # committed already: the scheduled job gives it its place
+        log.warning("listing %s awaits its place in the live feed", listing.id, exc_info=True)
     return listing
 
 

@@ -5,13 +5,18 @@ restart and across two processes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from indigo.settings import Settings
-from models import Database
+from models import Database, ListingKind, ListingType
+from models.columns import utcnow
+from resolvers.geo import GeoPoint
+from resolvers.listings import ListingDraft, new_listing
+from schema.ids import decode_id, encode_id
 from tests.api import Api, SignedIn
 from tests.community import sent
 from tests.economy import post_listing
@@ -235,3 +240,25 @@ async def test_a_message_through_one_process_reaches_the_other_party_on_the_othe
             replayed = await again.next()
 
     assert bodies([heard, replayed]) == ["across", "missed"]
+
+
+async def test_a_listing_whose_process_stopped_before_its_feed_place_still_comes(
+    server: Served, database: Database
+) -> None:
+    poster = await server.api.register()
+    async with subscribed(server.url, "ListingFeed", listing_feed()) as feed:
+        await server.listening(PARIS)
+        placed = await post(server.api, poster, PARIS)
+        first = (await feed.next())["listingCreated"]
+        draft = ListingDraft(
+            ListingType.OFFER, ListingKind.GOOD, "tools", "A drill", "", 2, GeoPoint(**PARIS)
+        )
+        async with database.write() as session:  # committed, then its process stopped
+            orphan = new_listing(decode_id("Member", poster.id), draft)
+            orphan.created_at = utcnow() - timedelta(minutes=1)
+            session.add(orphan)
+        heard = (await feed.next())["listingCreated"]
+
+    assert first["listing"]["id"] == placed
+    assert heard["listing"]["id"] == encode_id("Listing", orphan.id)
+    assert heard["listing"]["title"] == "A drill"
