@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -49,7 +50,9 @@ from indigo.websocket import BoundedCloseAdapter, CheckedTransportWSHandler, aut
 from models import Database
 from realtime.hub import Hub
 from resolvers.auth import authenticate
+from resolvers.jobs import JOBS
 from resolvers.platform import Platform
+from resolvers.scheduler import Scheduler
 from schema import build_schema
 from schema.context import Context, bearer_token
 from schema.limits import shortened
@@ -57,6 +60,8 @@ from schema.outcomes import outcome_of
 from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
+# The task of the process's scheduler (resolvers/scheduler.py), named for logs and tests.
+SCHEDULED_JOBS = "scheduled jobs"
 NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 
@@ -218,15 +223,20 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.database_url)
     hub = Hub(settings.broadcast_url)
-    platform = Platform(db=database, economy=settings.economy, hub=hub)
+    platform = Platform(db=database, economy=settings.economy, hub=hub, mail=settings.mail)
     graphql = IndigoGraphQL(platform, settings)
+    scheduler = Scheduler(platform, JOBS, tick_seconds=settings.scheduler_tick_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.connect()
+        jobs = asyncio.create_task(scheduler.run(), name=SCHEDULED_JOBS)
         try:
             yield
         finally:
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await jobs
             await hub.disconnect()
             await database.dispose()
 
@@ -268,6 +278,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.platform = platform
     app.state.settings = settings
+    app.state.scheduler = scheduler
     return app
 
 

@@ -9,6 +9,9 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.alerts import AlertMutation, AlertQuery
+from schema.community_subscriptions import CommunitySubscription
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
@@ -17,15 +20,39 @@ from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
 from schema.nodes import NodeQuery
+from schema.notifications import NotificationMutation, NotificationQuery
 from schema.outcomes import NamedOperation
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription as FeedSubscription
 
 Query = merge_types(
-    "Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery, NodeQuery)
+    "Query",
+    (
+        MemberQuery,
+        ListingQuery,
+        NearbyQuery,
+        ExchangeQuery,
+        LedgerQuery,
+        ConversationQuery,
+        NotificationQuery,
+        AlertQuery,
+        NodeQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutation,
+        ListingMutation,
+        ExchangeMutation,
+        ConversationMutation,
+        NotificationMutation,
+        AlertMutation,
+    ),
+)
+
+Subscription = merge_types("Subscription", (FeedSubscription, CommunitySubscription))
 
 
 def build_schema(
