@@ -84,17 +84,8 @@ def _beneficiary_only(goodvibes: int, why: str) -> None:
         raise invalid("goodvibes", why)
 
 
-async def _replayed(
-    work: UnitOfWork, member_id: int, key: str | None, request: str
-) -> Exchange | None:
-    """The first result of a repeated key, or None when this request is to be carried out."""
-    if key is None:
-        return None
-    first = await idempotency.claim(work.session, member_id, key, request)
-    return None if first is None else await work.session.get(Exchange, first)
-
-
-def _published(work: UnitOfWork, exchange: Exchange, wallets: Collection[int]) -> None:
+def published(work: UnitOfWork, exchange: Exchange, wallets: Collection[int]) -> None:
+    """Tell both members of the exchange, and those whose wallet changed, after the commit."""
     assert exchange.id is not None
     work.publish_after_commit(
         ExchangeUpdated(exchange.id, (exchange.provider_id, exchange.beneficiary_id))
@@ -123,7 +114,8 @@ async def _hold(
     return [member]
 
 
-async def _release(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
+async def release_holds(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
+    """Give the beneficiary back what this exchange holds. The members whose wallet changed."""
     held = [(Asset.DIGO, exchange.held_digos), (Asset.GOODVIBE, exchange.held_goodvibes)]
     releases = [(asset, amount) for asset, amount in held if amount]
     exchange.held_digos = exchange.held_goodvibes = 0
@@ -204,7 +196,9 @@ async def request_exchange(
     _check_input(goodvibes, idempotency_key)
     request = f"requestExchange listing={listing_id} goodvibes={goodvibes}"
     async with platform.unit_of_work() as work:
-        replay = await _replayed(work, member_id, idempotency_key, request)
+        replay = await idempotency.replayed(
+            work.session, member_id, idempotency_key, request, Exchange
+        )
         if replay is not None:
             return replay
         session = work.session
@@ -239,7 +233,7 @@ async def request_exchange(
         assert exchange.id is not None
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange.id)
-        _published(work, exchange, wallets)
+        published(work, exchange, wallets)
     return exchange
 
 
@@ -300,7 +294,9 @@ async def _move(
     idempotency_key: str | None,
 ) -> Exchange:
     async with platform.unit_of_work() as work:
-        replay = await _replayed(work, member_id, idempotency_key, request)
+        replay = await idempotency.replayed(
+            work.session, member_id, idempotency_key, request, Exchange
+        )
         if replay is not None:
             return replay
         session = work.session
@@ -324,7 +320,7 @@ async def _move(
         await session.flush()
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange_id)
-        _published(work, exchange, wallets)
+        published(work, exchange, wallets)
     return exchange
 
 
@@ -371,7 +367,7 @@ async def close_exchange(
         member_id,
         transition,
         exchange_id,
-        _pay if transition is COMPLETE else _release,
+        _pay if transition is COMPLETE else release_holds,
         request=f"{transition.name} exchange={exchange_id}",
         idempotency_key=idempotency_key,
     )

@@ -7,6 +7,10 @@ waits for the first to commit (or roll back) and sees its row, on every process.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any, TypeVar
+
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,6 +21,8 @@ from models import IdempotencyKey
 from resolvers.errors import invalid
 from resolvers.ledger import dialect
 from resolvers.validation import Checks, has_control_characters
+
+T = TypeVar("T")
 
 FIELD = "idempotencyKey"
 MAX_KEY_LENGTH = 100
@@ -32,8 +38,8 @@ def check_key(checks: Checks, key: str | None) -> None:
 
 
 async def claim(session: AsyncSession, member_id: int, key: str, request: str) -> int | None:
-    """Claim `key` for `request`. None if this is its first use (go ahead, then `record` the
-    exchange); the exchange of the first use if it is a repeat of the same request.
+    """Claim `key` for `request`. None if this is its first use (go ahead, then `record` its
+    result); the id of the first use's result if it is a repeat of the same request.
 
     The same key with another request is a VALIDATION error on `idempotencyKey`."""
     insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
@@ -52,15 +58,32 @@ async def claim(session: AsyncSession, member_id: int, key: str, request: str) -
             )
         )
     ).one()
-    if first.request != request or first.exchange_id is None:
+    if first.request != request or first.result_id is None:
         raise invalid(FIELD, "was already used for another request")
-    return first.exchange_id
+    return first.result_id
 
 
-async def record(session: AsyncSession, member_id: int, key: str, exchange_id: int) -> None:
-    """Remember the exchange that the first use of `key` gave, in the same unit of work."""
+async def replayed(
+    session: AsyncSession, member_id: int, key: str | None, request: str, kind: type[T]
+) -> T | None:
+    """The first result of a repeated key (a row of `kind`), or None when this request is to
+    be carried out (and its result recorded)."""
+    if key is None:
+        return None
+    first = await claim(session, member_id, key, request)
+    return None if first is None else await session.get(kind, first)
+
+
+async def record(session: AsyncSession, member_id: int, key: str, result_id: int) -> None:
+    """Remember what the first use of `key` gave, in the same unit of work."""
     await session.execute(
         update(IdempotencyKey)
         .where(col(IdempotencyKey.member_id) == member_id, col(IdempotencyKey.key) == key)
-        .values(exchange_id=exchange_id)
+        .values(result_id=result_id)
     )
+
+
+def request_of(mutation: str, **fields: Any) -> str:
+    """A short name for one request: the mutation and a digest of its input, however long."""
+    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return f"{mutation} {hashlib.sha256(canonical.encode()).hexdigest()}"

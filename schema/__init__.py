@@ -16,12 +16,18 @@ from schema.limits import CachedParse, QueryLimits
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
+from schema.own_listings import OwnListingMutation, OwnListingQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
-Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
-Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
+Query = merge_types(
+    "Query",
+    (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery, OwnListingQuery),
+)
+Mutation = merge_types(
+    "Mutation", (AccountMutation, ListingMutation, ExchangeMutation, OwnListingMutation)
+)
 
 
 def build_schema(
