@@ -39,6 +39,7 @@ async def expire_due_listings(platform: Platform, now: datetime | None = None) -
         if not due:
             return expired
         for listing_id in due:
+            assert listing_id is not None  # a primary key
             if await _expire(platform, listing_id, now):
                 expired.append(listing_id)
 
