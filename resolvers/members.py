@@ -43,9 +43,9 @@ def location_of(member: Member) -> GeoPoint | None:
     return GeoPoint(member.latitude, member.longitude)
 
 
-def check_password(checks: Checks, password: str) -> None:
+def check_password(checks: Checks, password: str, field: str = "password") -> None:
     if not 10 <= len(password) <= 128:
-        checks.refuse("password", "must be 10 to 128 characters")
+        checks.refuse(field, "must be 10 to 128 characters")
 
 
 async def register(

@@ -9,6 +9,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.credentials import CredentialsMutation
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
@@ -17,16 +18,33 @@ from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
 from schema.own_listings import OwnListingMutation, OwnListingQuery
+from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
 Query = merge_types(
     "Query",
-    (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery, OwnListingQuery),
+    (
+        MemberQuery,
+        ListingQuery,
+        NearbyQuery,
+        ExchangeQuery,
+        LedgerQuery,
+        OwnListingQuery,
+        PrivacyQuery,
+    ),
 )
 Mutation = merge_types(
-    "Mutation", (AccountMutation, ListingMutation, ExchangeMutation, OwnListingMutation)
+    "Mutation",
+    (
+        AccountMutation,
+        ListingMutation,
+        ExchangeMutation,
+        OwnListingMutation,
+        CredentialsMutation,
+        PrivacyMutation,
+    ),
 )
 
 

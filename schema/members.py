@@ -70,6 +70,15 @@ class Member:
             require_owner(info, self.row.id, "a member's email")
         return self.row.email
 
+    @strawberry.field(
+        description="Whether the address mailed at registration is confirmed. "
+        "Visible to this member alone."
+    )
+    def email_confirmed(self, info: Info) -> bool | None:
+        if not self.shown_to_owner:
+            require_owner(info, self.row.id, "whether a member's email is confirmed")
+        return self.row.email_confirmed_at is not None
+
     @strawberry.field(description="Visible to this member alone.")
     async def wallet(self, info: Info) -> Wallet | None:
         if not self.shown_to_owner:

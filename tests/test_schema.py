@@ -20,6 +20,7 @@ def test_the_contract_is_copied_for_every_feature_built() -> None:
         "exchanges.graphql",
         "listings.graphql",
         "live.graphql",
+        "my-account.graphql",
     ]
 
 
