@@ -15,6 +15,7 @@ from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
 from schema.limits import CachedParse, QueryLimits
 from schema.listings import ListingMutation, ListingQuery
+from schema.listings_map import ListingsMapQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
 from schema.own_listings import OwnListingMutation, OwnListingQuery
@@ -33,6 +34,7 @@ Query = merge_types(
         LedgerQuery,
         OwnListingQuery,
         PrivacyQuery,
+        ListingsMapQuery,
     ),
 )
 Mutation = merge_types(
