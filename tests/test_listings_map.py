@@ -120,10 +120,13 @@ async def test_many_listings_are_clustered_by_zoom(api: Api, database: Database)
     await add(database, around(45.7608, 4.8402, 100))
 
     country = await view(api, FRANCE, 5)
+    # Narrow enough for its rounded points to be gathered into cells outside the database.
+    region = await view(api, {"south": 45.0, "west": 2.0, "north": 49.0, "east": 5.0}, 5)
     world = await view(api, WORLD, 0)
     city = await view(api, PARIS_BOX, 14)
 
     assert clusters(country) == [(48.86, 2.35, 150), (45.76, 4.84, 100)]
+    assert region == country
     # One cell holds both: its centre is the mean of the rounded points.
     assert clusters(world) == [(47.62, 3.346, 250)]
     assert len(city["listings"]) == 150
