@@ -3,31 +3,49 @@
 Importing this package registers every table on `SQLModel.metadata`.
 """
 
+from models.alerts import Alert
+from models.conversations import Conversation, ConversationMember, Message
 from models.database import Database
 from models.exchanges import OPEN_STATUSES, Exchange, ExchangeStatus, IdempotencyKey
 from models.ledger import Account, Asset, LedgerEntry, Transfer, TransferKind
+from models.listing_feed import ListingFeedEntry
 from models.listings import Listing, ListingKind, ListingStatus, ListingType
+from models.mail import Mail
 from models.members import AccountToken, AccountTokenPurpose, AuthToken, Member
+from models.notifications import Delivery, Notification, NotificationKind, NotificationSetting
 from models.rate_limits import RateLimitCounter
+from models.scheduler import ScheduledJob, SchedulerLease
 
 __all__ = [
     "OPEN_STATUSES",
     "Account",
     "AccountToken",
     "AccountTokenPurpose",
+    "Alert",
     "Asset",
     "AuthToken",
+    "Conversation",
+    "ConversationMember",
     "Database",
+    "Delivery",
     "Exchange",
     "ExchangeStatus",
     "IdempotencyKey",
     "LedgerEntry",
     "Listing",
+    "ListingFeedEntry",
     "ListingKind",
     "ListingStatus",
     "ListingType",
+    "Mail",
     "Member",
+    "Message",
+    "Notification",
+    "NotificationKind",
+    "NotificationSetting",
     "RateLimitCounter",
+    "ScheduledJob",
+    "SchedulerLease",
     "Transfer",
     "TransferKind",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from realtime.channels import cell_channel, member_channel
+from realtime.channels import OUTBOX_CHANNEL, cell_channel, member_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,26 @@ class WalletUpdated:
     member_id: int
 
 
-Event = AppealCreated | ExchangeUpdated | WalletUpdated
+@dataclass(frozen=True, slots=True)
+class NotificationAdded:
+    notification_id: int
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAdded:
+    message_id: int
+    member_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MailQueued:
+    """Wakes the process that sends mail, wherever the mail was written."""
+
+
+Event = (
+    AppealCreated | ExchangeUpdated | WalletUpdated | NotificationAdded | MessageAdded | MailQueued
+)
 
 
 def routes(event: Event) -> list[tuple[str, str]]:
@@ -44,3 +63,10 @@ def routes(event: Event) -> list[tuple[str, str]]:
             return [(member_channel(m), message) for m in member_ids]
         case WalletUpdated(member_id):
             return [(member_channel(member_id), json.dumps({"wallet": member_id}))]
+        case NotificationAdded(notification_id, member_id):
+            return [(member_channel(member_id), json.dumps({"notification": notification_id}))]
+        case MessageAdded(message_id, member_ids):
+            message = json.dumps({"message": message_id})
+            return [(member_channel(m), message) for m in member_ids]
+        case MailQueued():
+            return [(OUTBOX_CHANNEL, "{}")]

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from models import AccountTokenPurpose, Member
 from models.columns import utcnow
 from resolvers import account_tokens
+from resolvers.account_mail import mail_token
 from resolvers.auth import issue_token, revoke_sign_ins
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.members import check_password
@@ -49,14 +50,12 @@ async def request_password_reset(platform: Platform, email: str) -> None:
     email = checks.email("email", email)
     checks.done()
     async with platform.unit_of_work() as work:
-        member_id = await work.session.scalar(
-            select(col(Member.id)).where(
-                col(Member.email) == email, col(Member.deleted_at).is_(None)
-            )
+        member = await work.session.scalar(
+            select(Member).where(col(Member.email) == email, col(Member.deleted_at).is_(None))
         )
-        if member_id is None:
+        if member is None:
             return
-        await account_tokens.issue(work.session, member_id, AccountTokenPurpose.RESET_PASSWORD)
+        await mail_token(work, member, AccountTokenPurpose.RESET_PASSWORD)
 
 
 async def reset_password(platform: Platform, *, token: str, new_password: str) -> None:

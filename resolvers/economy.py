@@ -13,3 +13,4 @@ class Economy:
     token_ttl_hours: int = 720
     login_attempts_per_minute: int = 10
     listing_ttl_days: int = 60
+    messages_per_minute: int = 20

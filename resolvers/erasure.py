@@ -19,6 +19,7 @@ from models import (
     Exchange,
     Listing,
     ListingStatus,
+    Mail,
     Member,
     RateLimitCounter,
     TransferKind,
@@ -63,6 +64,7 @@ async def delete_account(platform: Platform, member_id: int, password: str) -> N
                 col(RateLimitCounter.key) == f"login:email:{member.email}"
             )
         )
+        await _erase_mail(work.session, member)
         await _erase_profile(work.session, member_id)
 
 
@@ -79,7 +81,7 @@ async def _close_listings(work: UnitOfWork, platform: Platform, member_id: int) 
     ).all()
     for listing in listings:
         if listing.status != ListingStatus.CLOSED:
-            await end_listing(work, platform.economy, listing, ListingStatus.CLOSED)
+            await end_listing(work, platform.economy, listing, ListingStatus.CLOSED, by=member_id)
         shown = GeoPoint(listing.latitude, listing.longitude).rounded()
         listing.latitude, listing.longitude = shown.latitude, shown.longitude
         derive_search_columns(listing)
@@ -101,7 +103,7 @@ async def _cancel_open_exchanges(work: UnitOfWork, platform: Platform, member_id
             .with_for_update()
         )
     ).all()
-    await cancel_exchanges(work, platform.economy, still_open)
+    await cancel_exchanges(work, platform.economy, still_open, by=member_id)
     await work.session.flush()
 
 
@@ -121,6 +123,28 @@ async def _return_to_commons(session: AsyncSession, member_id: int) -> None:
             amount=balance or 0,
             kind=TransferKind.RETURNED_TO_COMMONS,
         )
+
+
+async def _erase_mail(session: AsyncSession, member: Member) -> None:
+    """The outbox keeps no mail to the member, and names them in no mail to others: those
+    read as they would be written now, of a former member."""
+    await session.execute(
+        delete(Mail).where(
+            (col(Mail.member_id) == member.id) | (col(Mail.to_address) == member.email)
+        )
+    )
+    name = member.display_name
+    naming = await session.scalars(
+        select(Mail).where(
+            col(Mail.subject).contains(name, autoescape=True)
+            | col(Mail.body).contains(name, autoescape=True)
+        )
+    )
+    for mail in naming.all():
+        mail.subject = mail.subject.replace(name, FORMER_MEMBER)
+        mail.body = mail.body.replace(name, FORMER_MEMBER)
+        session.add(mail)
+    await session.flush()
 
 
 async def _erase_profile(session: AsyncSession, member_id: int) -> None:

@@ -23,6 +23,7 @@ from models import (
     Listing,
     ListingStatus,
     ListingType,
+    NotificationKind,
     TransferKind,
 )
 from models.columns import utcnow
@@ -30,6 +31,7 @@ from realtime.events import ExchangeUpdated, WalletUpdated
 from resolvers import idempotency, ledger
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform, UnitOfWork
 from resolvers.validation import Checks
@@ -84,9 +86,26 @@ def _beneficiary_only(goodvibes: int, why: str) -> None:
         raise invalid("goodvibes", why)
 
 
-def published(work: UnitOfWork, exchange: Exchange, wallets: Collection[int]) -> None:
-    """Tell both members of the exchange, and those whose wallet changed, after the commit."""
+def published(
+    work: UnitOfWork,
+    exchange: Exchange,
+    wallets: Collection[int],
+    *,
+    by: int | None,
+    told: NotificationKind,
+) -> None:
+    """Announce the move after the commit, and tell its parties of it: the other one when a
+    member (`by`) made it, both when it follows from something else (a listing expired)."""
     assert exchange.id is not None
+    for member in (exchange.provider_id, exchange.beneficiary_id):
+        notify(
+            work,
+            member,
+            told,
+            actor_id=by,
+            exchange_id=exchange.id,
+            listing_id=exchange.listing_id,
+        )
     work.publish_after_commit(
         ExchangeUpdated(exchange.id, (exchange.provider_id, exchange.beneficiary_id))
     )
@@ -233,7 +252,12 @@ async def request_exchange(
         assert exchange.id is not None
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange.id)
-        published(work, exchange, wallets)
+        told = (
+            NotificationKind.APPEAL_ANSWERED
+            if listing.type == ListingType.APPEAL
+            else NotificationKind.EXCHANGE_REQUESTED
+        )
+        published(work, exchange, wallets, by=member_id, told=told)
     return exchange
 
 
@@ -247,6 +271,7 @@ class Transition:
     target: ExchangeStatus
     by: Callable[[Exchange], Collection[int]]
     who: str
+    told: NotificationKind
 
 
 def _author(exchange: Exchange) -> list[int]:
@@ -262,18 +287,36 @@ def _beneficiary(exchange: Exchange) -> list[int]:
 
 
 ACCEPT = Transition(
-    "acceptExchange", (ExchangeStatus.REQUESTED,), ExchangeStatus.ACCEPTED, _author, "author"
+    "acceptExchange",
+    (ExchangeStatus.REQUESTED,),
+    ExchangeStatus.ACCEPTED,
+    _author,
+    "author",
+    NotificationKind.EXCHANGE_ACCEPTED,
 )
 DECLINE = Transition(
-    "declineExchange", (ExchangeStatus.REQUESTED,), ExchangeStatus.DECLINED, _author, "author"
+    "declineExchange",
+    (ExchangeStatus.REQUESTED,),
+    ExchangeStatus.DECLINED,
+    _author,
+    "author",
+    NotificationKind.EXCHANGE_DECLINED,
 )
-CANCEL = Transition("cancelExchange", OPEN_STATUSES, ExchangeStatus.CANCELLED, _parties, "parties")
+CANCEL = Transition(
+    "cancelExchange",
+    OPEN_STATUSES,
+    ExchangeStatus.CANCELLED,
+    _parties,
+    "parties",
+    NotificationKind.EXCHANGE_CANCELLED,
+)
 COMPLETE = Transition(
     "completeExchange",
     (ExchangeStatus.ACCEPTED,),
     ExchangeStatus.COMPLETED,
     _beneficiary,
     "beneficiary",
+    NotificationKind.EXCHANGE_COMPLETED,
 )
 
 _WHO = {
@@ -320,7 +363,7 @@ async def _move(
         await session.flush()
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange_id)
-        published(work, exchange, wallets)
+        published(work, exchange, wallets, by=member_id, told=transition.told)
     return exchange
 
 

@@ -27,6 +27,8 @@ T = TypeVar("T")
 FIELD = "idempotencyKey"
 MAX_KEY_LENGTH = 100
 
+# What the first use of a key gave, and its column.
+
 
 def check_key(checks: Checks, key: str | None) -> None:
     if key is None:

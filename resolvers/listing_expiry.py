@@ -1,6 +1,6 @@
 """Listings expire `listing_ttl_days` after they were posted or renewed; their authors are
-told `REMINDER` before. Both are run by the scheduler, and each is safe to run again: a
-listing is expired, or reminded, once, whatever restarts in between.
+told `REMINDER` before. Both run at every tick of the scheduler, and each is safe to run
+again: a listing is expired, or its author reminded, once, whatever restarts in between.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
-from models import Listing, ListingStatus
+from models import Listing, ListingStatus, NotificationKind
 from models.columns import utcnow
 from resolvers.listing_lifecycle import end_listing
+from resolvers.notifications import notify
 from resolvers.platform import Platform
+from resolvers.scheduler import Job
 
 REMINDER = timedelta(days=3)
 BATCH = 100
@@ -50,7 +52,7 @@ async def _expire(platform: Platform, listing_id: int, now: datetime) -> bool:
         # Renewed or closed since it was found: nothing to do.
         if listing is None or listing.status != ListingStatus.OPEN or listing.expires_at > now:
             return False
-        await end_listing(work, platform.economy, listing, ListingStatus.EXPIRED)
+        await end_listing(work, platform.economy, listing, ListingStatus.EXPIRED, by=None)
     return True
 
 
@@ -76,6 +78,17 @@ async def remind_expiring_listings(platform: Platform, now: datetime | None = No
             assert listing.id is not None
             listing.reminded_at = now
             work.session.add(listing)
+            notify(
+                work, listing.author_id, NotificationKind.LISTING_EXPIRING, listing_id=listing.id
+            )
             reminded.append(listing.id)
         await work.session.flush()
     return reminded
+
+
+async def run_listing_expiry(platform: Platform, now: datetime) -> None:
+    await remind_expiring_listings(platform, now)
+    await expire_due_listings(platform, now)
+
+
+LISTING_EXPIRY = Job("listing-expiry", run_listing_expiry)

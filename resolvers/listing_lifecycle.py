@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
-from models import Asset, Exchange, ExchangeStatus, Listing, ListingStatus
+from models import Asset, Exchange, ExchangeStatus, Listing, ListingStatus, NotificationKind
 from models.columns import utcnow
 from resolvers import exchanges, ledger
 from resolvers.economy import Economy
@@ -20,10 +20,16 @@ from resolvers.platform import UnitOfWork
 
 
 async def end_listing(
-    work: UnitOfWork, economy: Economy, listing: Listing, status: ListingStatus
+    work: UnitOfWork,
+    economy: Economy,
+    listing: Listing,
+    status: ListingStatus,
+    *,
+    by: int | None,
 ) -> list[Exchange]:
     """Move an open (or expired) listing to `status` and cancel what was only requested on
-    it. The exchanges cancelled."""
+    it. `by` is the member who ended it (None when it expired), who is not told of it. The
+    exchanges cancelled."""
     listing.status = status
     listing.updated_at = utcnow()
     work.session.add(listing)
@@ -39,15 +45,16 @@ async def end_listing(
             .with_for_update()
         )
     ).all()
-    await cancel_exchanges(work, economy, requested)
+    await cancel_exchanges(work, economy, requested, by=by)
     await work.session.flush()
     return list(requested)
 
 
 async def cancel_exchanges(
-    work: UnitOfWork, economy: Economy, open_exchanges: Sequence[Exchange]
+    work: UnitOfWork, economy: Economy, open_exchanges: Sequence[Exchange], *, by: int | None
 ) -> None:
-    """Cancel these locked open exchanges, releasing what they hold, and tell their parties."""
+    """Cancel these locked open exchanges, releasing what they hold, and tell their parties
+    (but `by`, who cancelled them)."""
     if not open_exchanges:
         return
     await ledger.locked_accounts(
@@ -60,4 +67,6 @@ async def cancel_exchanges(
         exchange.status = ExchangeStatus.CANCELLED
         exchange.updated_at = now
         work.session.add(exchange)
-        exchanges.published(work, exchange, wallets)
+        exchanges.published(
+            work, exchange, wallets, by=by, told=NotificationKind.EXCHANGE_CANCELLED
+        )

@@ -192,7 +192,7 @@ async def close_listing(
             raise DomainError.of(
                 ErrorCode.LISTING_CLOSED, "this listing is already closed", "listingId"
             )
-        await end_listing(work, platform.economy, listing, ListingStatus.CLOSED)
+        await end_listing(work, platform.economy, listing, ListingStatus.CLOSED, by=member_id)
         if idempotency_key is not None:
             await idempotency.record(work.session, member_id, idempotency_key, listing_id)
     return listing

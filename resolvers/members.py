@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from models import Member
+from models import AccountTokenPurpose, Member
 from resolvers import idempotency, ledger
+from resolvers.account_mail import mail_token
 from resolvers.auth import SignIn, issue_token
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -55,7 +56,9 @@ async def register(
     password: str,
     display_name: str,
     location: GeoPoint | None = None,
+    language: str = "en",
 ) -> SignIn:
+    """A new member, signed in. `language` is that of the mails they will receive."""
     checks = Checks()
     email = checks.email("email", email)
     check_password(checks, password)
@@ -79,6 +82,7 @@ async def register(
             display_name=display_name,
             latitude=location.latitude if location else None,
             longitude=location.longitude if location else None,
+            language=language,
         )
         work.session.add(member)
         try:
@@ -88,6 +92,7 @@ async def register(
         assert member.id is not None
         await ledger.open_accounts(work.session, member.id, platform.economy.welcome_digos)
         token = await issue_token(work.session, member.id, platform.economy.token_ttl_hours)
+        await mail_token(work, member, AccountTokenPurpose.CONFIRM_EMAIL)
     return SignIn(token=token, member=member)
 
 

@@ -9,6 +9,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.credentials import CredentialsMutation
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
@@ -18,6 +19,7 @@ from schema.listings import ListingMutation, ListingQuery
 from schema.listings_map import ListingsMapQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
+from schema.notifications import NotificationMutation, NotificationQuery
 from schema.own_listings import OwnListingMutation, OwnListingQuery
 from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.rate_limits import rate_limit_mutations
@@ -35,6 +37,8 @@ Query = merge_types(
         OwnListingQuery,
         PrivacyQuery,
         ListingsMapQuery,
+        ConversationQuery,
+        NotificationQuery,
     ),
 )
 Mutation = merge_types(
@@ -46,6 +50,8 @@ Mutation = merge_types(
         OwnListingMutation,
         CredentialsMutation,
         PrivacyMutation,
+        ConversationMutation,
+        NotificationMutation,
     ),
 )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from models import Member as MemberRow
-from resolvers import ledger, members
+from resolvers import conversations, ledger, members, notifications
 from resolvers.errors import DomainError, invalid
 from schema.context import Info
 from schema.errors import bad_user_input
@@ -79,6 +79,20 @@ class Member:
             require_owner(info, self.row.id, "whether a member's email is confirmed")
         return self.row.email_confirmed_at is not None
 
+    @strawberry.field(description="Messages to you not read yet; null for anyone else.")
+    async def unread_messages(self, info: Info) -> int | None:
+        if not self._seen_by_owner(info):
+            return None
+        assert self.row.id is not None
+        return await conversations.unread_messages(info.context.platform, self.row.id)
+
+    @strawberry.field(description="Your notifications not read yet; null for anyone else.")
+    async def unread_notifications(self, info: Info) -> int | None:
+        if not self._seen_by_owner(info):
+            return None
+        assert self.row.id is not None
+        return await notifications.unread_count(info.context.platform, self.row.id)
+
     @strawberry.field(description="Visible to this member alone.")
     async def wallet(self, info: Info) -> Wallet | None:
         if not self.shown_to_owner:
@@ -86,6 +100,14 @@ class Member:
         assert self.row.id is not None
         async with info.context.platform.db.read() as session:
             return Wallet.from_wallet(await ledger.wallet(session, self.row.id))
+
+
+async def load_member(info: Info, member_id: int) -> Member:
+    """A member that a row refers to: one that must exist."""
+    member = await info.context.loaders.member.load(member_id)
+    if member is None:
+        raise LookupError(f"no member {member_id}")
+    return Member(row=member)
 
 
 @strawberry.type

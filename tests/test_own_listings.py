@@ -6,15 +6,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update as sql_update
+from sqlmodel import col
 from starlette.applications import Starlette
 
-from models import Database
+from indigo.settings import Settings
+from models import Database, Listing
 from models.columns import utcnow
 from resolvers.listing_expiry import expire_due_listings, remind_expiring_listings
 from resolvers.platform import Platform
 from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
+from tests.community import notifications_of
 from tests.economy import PARIS, books, exchange_of, post_listing, wallet, wallet_of
+from tests.polling import until
+from tests.variants import api_with
 
 TTL = timedelta(days=60)
 NEARBY = (
@@ -250,6 +256,55 @@ async def test_authors_are_reminded_once_three_days_before(api: Api, app: Starle
     assert reminded == [decode_id("Listing", listing)]
     assert again == []
     assert after_renewal == [decode_id("Listing", listing)]
+    told = await notifications_of(api, alice)
+    assert [(n["kind"], n["listing"]["id"]) for n in told] == [
+        ("LISTING_EXPIRING", listing),
+        ("LISTING_EXPIRING", listing),
+    ]
+    assert told[0]["text"] == (
+        "Your listing “offer for 5” expires in three days: renew it to keep it"
+    )
+
+
+async def test_both_parties_are_told_when_expiry_cancels_their_exchange(
+    api: Api, app: Starlette
+) -> None:
+    alice, bob = await api.register(), await api.register()
+    listing = await post_listing(api, alice, "OFFER", 5)
+    exchange = await exchange_of(api, "RequestExchange", bob, listingId=listing)
+
+    await expire_due_listings(platform_of(app), utcnow() + TTL + timedelta(minutes=1))
+
+    for member in (alice, bob):
+        cancelled = [
+            n for n in await notifications_of(api, member) if n["kind"] == "EXCHANGE_CANCELLED"
+        ]
+        assert [n["exchange"] for n in cancelled] == [
+            {"id": exchange["id"], "status": "CANCELLED"}
+        ]
+
+
+async def test_the_scheduler_expires_listings_whose_time_has_come(
+    settings: Settings, database: Database
+) -> None:
+    async with api_with(settings, scheduler_tick_seconds=0.05) as api:
+        alice = await api.register()
+        listing = await post_listing(api, alice, "OFFER", 5)
+        kept = await post_listing(api, alice, "NEED", 5)
+        async with database.write() as session:
+            await session.execute(
+                sql_update(Listing)
+                .where(col(Listing.id) == decode_id("Listing", listing))
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+
+        async def expired() -> bool:
+            return [n["status"] for n in await my_listings(api, alice)] == ["OPEN", "EXPIRED"]
+
+        await until(expired)
+        told = await notifications_of(api, alice)
+    assert [(n["kind"], n["listing"]["id"]) for n in told] == [("LISTING_EXPIRING", listing)]
+    assert kept != listing
 
 
 async def test_a_repeated_key_posts_one_listing(api: Api, database: Database) -> None:

@@ -2,7 +2,7 @@
 mailed tokens, and idempotency keys for any mutation.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-27
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -73,10 +73,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_account_token_member_id", "account_token", ["member_id"])
 
+    # What a key gave, whatever the mutation: one column instead of one per kind of result.
     with op.batch_alter_table("idempotency_key") as keys:
         keys.add_column(sa.Column("result_id", sa.Integer(), nullable=True))
-    op.execute("UPDATE idempotency_key SET result_id = exchange_id")
+    op.execute("UPDATE idempotency_key SET result_id = COALESCE(exchange_id, message_id)")
     with op.batch_alter_table("idempotency_key") as keys:
+        keys.drop_constraint("fk_idempotency_key_message_id_message", type_="foreignkey")
+        keys.drop_column("message_id")
         keys.drop_column("exchange_id")
 
 
@@ -102,9 +105,17 @@ def downgrade() -> None:
         keys.add_column(
             sa.Column("exchange_id", sa.Integer(), sa.ForeignKey("exchange.id"), nullable=True)
         )
+        keys.add_column(sa.Column("message_id", sa.Integer(), nullable=True))
+        keys.create_foreign_key(
+            "fk_idempotency_key_message_id_message", "message", ["message_id"], ["id"]
+        )
     op.execute(
         "UPDATE idempotency_key SET exchange_id = result_id "
         "WHERE request LIKE '%Exchange %' AND result_id IN (SELECT id FROM exchange)"
+    )
+    op.execute(
+        "UPDATE idempotency_key SET message_id = result_id "
+        "WHERE request LIKE 'sendMessage %' AND result_id IN (SELECT id FROM message)"
     )
     with op.batch_alter_table("idempotency_key") as keys:
         keys.drop_column("result_id")

@@ -1,0 +1,144 @@
+"""Mail goes out from the outbox, by one sender, against a real SMTP server: once each, none
+twice, none lost while the server is down."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from sqlmodel import col, select
+from starlette.applications import Starlette
+
+from indigo.settings import Settings
+from models import Database, Mail
+from models.columns import utcnow
+from realtime.hub import Hub
+from resolvers.account_mail import CONFIRMATION_SUBJECTS
+from resolvers.economy import Economy
+from resolvers.platform import Platform
+from resolvers.scheduler import Job, Scheduler
+from tests.api import Api
+from tests.economy import exchange_of, post_listing
+from tests.polling import until
+from tests.smtp_server import SmtpServer, smtp_server
+from tests.variants import app_with
+
+PUBLIC_URL = "https://indigo.example"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def mailing_app(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Starlette]:
+    """The app sending mail to the test's SMTP server, its scheduler ticking fast."""
+    async with app_with(
+        settings,
+        smtp_url=smtp.url,
+        public_url=PUBLIC_URL,
+        scheduler_tick_seconds=0.05,
+        mail_retry_seconds=0.1,
+    ) as application:
+        yield application
+
+
+@pytest.fixture
+async def mailing(mailing_app: Starlette) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=mailing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
+        yield Api(http)
+
+
+async def unsent(database: Database) -> list[Mail]:
+    """The mails not sent yet, but the address confirmations that registrations mail."""
+    async with database.read() as session:
+        waiting = await session.scalars(
+            select(Mail).where(
+                col(Mail.sent_at).is_(None),
+                col(Mail.subject).not_in(CONFIRMATION_SUBJECTS),
+            )
+        )
+        return list(waiting.all())
+
+
+async def test_a_request_mails_the_listing_author_at_once_and_once(
+    mailing: Api, mailing_app: Starlette, smtp: SmtpServer, database: Database
+) -> None:
+    alice = await mailing.register(email="alice@example.org", display_name="Alice")
+    bob = await mailing.register(email="bob@example.org", display_name="Bob")
+    listing = await post_listing(mailing, alice, "OFFER", 5)
+
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+
+    await until(lambda: len(smtp.inbox.mails) == 1)
+    mail = smtp.inbox.mails[0]
+    assert mail["To"] == "alice@example.org"
+    assert mail["Subject"] == "Indigo: Bob asked for “offer for 5”"
+    assert f"{PUBLIC_URL}/notifications" in mail.get_content()
+    for _ in range(3):
+        await mailing_app.state.scheduler.tick()
+    assert len(smtp.inbox.mails) == 1
+    assert await unsent(database) == []
+
+
+async def test_mail_waits_while_the_server_is_down_then_goes_out_once_each(
+    mailing: Api, smtp: SmtpServer, database: Database
+) -> None:
+    authors = [await mailing.register(display_name=f"Author {i}") for i in range(3)]
+    bob = await mailing.register(display_name="Bob")
+    smtp.stop()
+
+    for author in authors:
+        listing = await post_listing(mailing, author, "OFFER", 1)
+        await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+
+    async def all_tried_and_failed() -> bool:
+        waiting = await unsent(database)
+        return len(waiting) == 3 and all(m.attempts >= 2 and m.last_error for m in waiting)
+
+    await until(all_tried_and_failed)
+    smtp.start()
+
+    async def all_sent() -> bool:
+        return await unsent(database) == []
+
+    await until(lambda: len(smtp.inbox.mails) == 3)
+    await until(all_sent)
+    assert sorted(m["To"] for m in smtp.inbox.mails) == sorted(a.email for a in authors)
+    assert len({m["Message-ID"] for m in smtp.inbox.mails}) == 3
+
+
+@pytest.fixture
+def platform(database: Database) -> Platform:
+    """The platform of a process that runs no scheduler of its own."""
+    return Platform(db=database, economy=Economy(), hub=Hub("memory://"))
+
+
+async def test_one_process_at_a_time_runs_the_jobs(platform: Platform) -> None:
+    first, second = (Scheduler(platform, [], holder=name) for name in ("first", "second"))
+
+    assert (await first.tick(), await second.tick(), await first.tick()) == (True, False, True)
+    await first._release()
+    assert (await second.tick(), await first.tick()) == (True, False)
+
+
+async def test_a_restart_neither_skips_nor_repeats_a_due_run(platform: Platform) -> None:
+    runs: list[datetime] = []
+
+    async def record(_: Platform, due: datetime) -> None:
+        runs.append(due)
+
+    start = utcnow() - timedelta(hours=2, minutes=30)
+    job = Job("record", record, every=timedelta(hours=1), first_due=lambda _: start)
+
+    assert await Scheduler(platform, [job], holder="before").tick()
+    assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
+    restarted = Scheduler(platform, [job], holder="after")
+    await Scheduler(platform, [], holder="before")._release()
+    assert await restarted.tick()
+    assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
