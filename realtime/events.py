@@ -20,6 +20,14 @@ class AppealCreated:
 
 
 @dataclass(frozen=True, slots=True)
+class ListingCreated:
+    position: int
+    listing_id: int
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
 class ExchangeUpdated:
     exchange_id: int
     member_ids: tuple[int, ...]
@@ -48,7 +56,13 @@ class MailQueued:
 
 
 Event = (
-    AppealCreated | ExchangeUpdated | WalletUpdated | NotificationAdded | MessageAdded | MailQueued
+    AppealCreated
+    | ListingCreated
+    | ExchangeUpdated
+    | WalletUpdated
+    | NotificationAdded
+    | MessageAdded
+    | MailQueued
 )
 
 
@@ -57,6 +71,9 @@ def routes(event: Event) -> list[tuple[str, str]]:
     match event:
         case AppealCreated(listing_id, latitude, longitude):
             message = json.dumps({"appeal": listing_id})
+            return [(cell_channel(latitude, longitude), message)]
+        case ListingCreated(position, listing_id, latitude, longitude):
+            message = json.dumps({"listing": position, "id": listing_id})
             return [(cell_channel(latitude, longitude), message)]
         case ExchangeUpdated(exchange_id, member_ids):
             message = json.dumps({"exchange": exchange_id})

@@ -15,12 +15,14 @@ from models import (
     OPEN_STATUSES,
     Account,
     AccountToken,
+    Alert,
     Asset,
     Exchange,
     Listing,
     ListingStatus,
     Mail,
     Member,
+    NotificationSetting,
     RateLimitCounter,
     TransferKind,
 )
@@ -56,9 +58,8 @@ async def delete_account(platform: Platform, member_id: int, password: str) -> N
         await _cancel_open_exchanges(work, platform, member_id)
         await _return_to_commons(work.session, member_id)
         await revoke_sign_ins(work.session, member_id)
-        await work.session.execute(
-            delete(AccountToken).where(col(AccountToken.member_id) == member_id)
-        )
+        for owned in (AccountToken, Alert, NotificationSetting):
+            await work.session.execute(delete(owned).where(col(owned.member_id) == member_id))
         await work.session.execute(
             delete(RateLimitCounter).where(
                 col(RateLimitCounter.key) == f"login:email:{member.email}"

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     OWN_LISTING = "OWN_LISTING"
     LISTING_CLOSED = "LISTING_CLOSED"
     RATE_LIMITED = "RATE_LIMITED"
+    LIMIT_REACHED = "LIMIT_REACHED"
 
 
 @dataclass(frozen=True, slots=True)

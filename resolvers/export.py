@@ -13,7 +13,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models import Account, Exchange, LedgerEntry, Listing, Member, Transfer
+from models import (
+    Account,
+    Alert,
+    Conversation,
+    ConversationMember,
+    Exchange,
+    LedgerEntry,
+    Listing,
+    Member,
+    Message,
+    Notification,
+    Transfer,
+)
 from resolvers.platform import Platform
 
 Section = Callable[[AsyncSession, int], Awaitable[Any]]
@@ -116,6 +128,90 @@ async def ledger(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
     ]
 
 
+async def conversations(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    """The member's conversations with every message, both parties' (each was sent to them)."""
+    mine = select(col(ConversationMember.conversation_id)).where(
+        col(ConversationMember.member_id) == member_id
+    )
+    rows = (
+        await session.scalars(
+            select(Conversation)
+            .where(col(Conversation.id).in_(mine))
+            .order_by(col(Conversation.id))
+        )
+    ).all()
+    messages = (
+        await session.scalars(
+            select(Message).where(col(Message.conversation_id).in_(mine)).order_by(col(Message.id))
+        )
+    ).all()
+    others = await session.execute(
+        select(col(ConversationMember.conversation_id), col(ConversationMember.member_id)).where(
+            col(ConversationMember.conversation_id).in_(mine),
+            col(ConversationMember.member_id) != member_id,
+        )
+    )
+    other_of = {conversation: other for conversation, other in others.all()}
+    return [
+        {
+            "id": row.id,
+            "otherMemberId": other_of.get(row.id or 0),
+            "listingId": row.listing_id,
+            "exchangeId": row.exchange_id,
+            "messages": [
+                {
+                    "id": m.id,
+                    "mine": m.author_id == member_id,
+                    "body": m.body,
+                    "createdAt": _time(m.created_at),
+                }
+                for m in messages
+                if m.conversation_id == row.id
+            ],
+        }
+        for row in rows
+    ]
+
+
+async def notifications(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Notification)
+        .where(col(Notification.member_id) == member_id)
+        .order_by(col(Notification.id))
+    )
+    return [
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "actorId": row.actor_id,
+            "exchangeId": row.exchange_id,
+            "listingId": row.listing_id,
+            "messageId": row.message_id,
+            "createdAt": _time(row.created_at),
+            "readAt": _time(row.read_at),
+        }
+        for row in rows
+    ]
+
+
+async def alerts(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Alert).where(col(Alert.member_id) == member_id).order_by(col(Alert.id))
+    )
+    return [
+        {
+            "id": row.id,
+            "near": {"latitude": row.latitude, "longitude": row.longitude},
+            "radiusKm": row.radius_km,
+            "types": list(row.types),
+            "categories": list(row.categories),
+            "text": row.text,
+            "createdAt": _time(row.created_at),
+        }
+        for row in rows
+    ]
+
+
 async def nothing_yet(session: AsyncSession, member_id: int) -> list[Any]:
     return []
 
@@ -125,11 +221,11 @@ SECTIONS: dict[str, Section] = {
     "listings": listings,
     "exchanges": exchanges,
     "ledger": ledger,
-    "conversations": nothing_yet,
+    "conversations": conversations,
     "reviewsGiven": nothing_yet,
     "reviewsReceived": nothing_yet,
-    "notifications": nothing_yet,
-    "alerts": nothing_yet,
+    "notifications": notifications,
+    "alerts": alerts,
     "blocks": nothing_yet,
     "reports": nothing_yet,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import utcnow
 from realtime.events import AppealCreated
-from resolvers import appeal_feed, idempotency, ledger
+from resolvers import alerts, appeal_feed, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint, grid_of
@@ -23,6 +24,8 @@ from resolvers.validation import Checks
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 4000
+
+log = logging.getLogger("indigo.listings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,23 +98,34 @@ def checked(
 async def create_listing(
     platform: Platform, author_id: int, draft: ListingDraft, idempotency_key: str | None = None
 ) -> Listing:
+    """Post a listing; once committed, it enters the live feed of every listing. A repeated
+    idempotency key gives the first listing back, and posts nothing."""
     draft = checked(draft, platform.economy.max_price, idempotency_key)
     if draft.type is not ListingType.APPEAL:
-        return await _insert(platform, author_id, draft, idempotency_key)
-    async with appeal_feed.appeal_turn(platform):
-        return await _insert(platform, author_id, draft, idempotency_key)
+        listing, posted = await _insert(platform, author_id, draft, idempotency_key)
+    else:
+        async with appeal_feed.appeal_turn(platform):
+            listing, posted = await _insert(platform, author_id, draft, idempotency_key)
+    if not posted:
+        return listing
+    try:
+        await listing_feed.enter_feed(platform, [listing])
+    except Exception:  # committed already: the scheduled job gives it its place
+        log.warning("listing %s awaits its place in the live feed", listing.id, exc_info=True)
+    return listing
 
 
 async def _insert(
     platform: Platform, author_id: int, draft: ListingDraft, idempotency_key: str | None
-) -> Listing:
+) -> tuple[Listing, bool]:
+    """The listing, and whether it was posted now (not the replay of a repeated key)."""
     request = idempotency.request_of("createListing", draft=draft)
     async with platform.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, author_id, idempotency_key, request, Listing
         )
         if replay is not None:
-            return replay
+            return replay, False
         if draft.type is ListingType.APPEAL:
             await check_may_appeal(work.session, author_id, draft.digos, platform)
         listing = new_listing(author_id, draft, platform.economy.listing_ttl_days)
@@ -120,11 +134,12 @@ async def _insert(
         assert listing.id is not None
         if idempotency_key is not None:
             await idempotency.record(work.session, author_id, idempotency_key, listing.id)
+        await alerts.tell_watchers(work, listing)
         if draft.type is ListingType.APPEAL:
             work.publish_after_commit(
                 AppealCreated(listing.id, listing.latitude, listing.longitude)
             )
-    return listing
+    return listing, True
 
 
 async def check_short_of_digos(session: AsyncSession, author_id: int, digos: int) -> None:

@@ -86,7 +86,7 @@ def notify(
     )
 
 
-async def delivery_of(
+async def _delivery_of(
     work: UnitOfWork, pairs: set[tuple[int, NotificationKind]]
 ) -> dict[tuple[int, NotificationKind], Delivery]:
     members = {member for member, _ in pairs}
@@ -100,7 +100,7 @@ async def delivery_of(
 async def _write(work: UnitOfWork, rows: list[Notification]) -> None:
     session = work.session
     await take_feed_turns(session, [row.member_id for row in rows])
-    deliveries = await delivery_of(work, {(row.member_id, row.kind) for row in rows})
+    deliveries = await _delivery_of(work, {(row.member_id, row.kind) for row in rows})
     rows = sorted(rows, key=lambda row: row.member_id)
     for row in rows:
         row.digest_pending = deliveries[row.member_id, row.kind] is Delivery.DAILY_DIGEST

@@ -9,6 +9,8 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.alerts import AlertMutation, AlertQuery
+from schema.community_subscriptions import CommunitySubscription
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.credentials import CredentialsMutation
 from schema.errors import ProductionSchema
@@ -24,7 +26,7 @@ from schema.own_listings import OwnListingMutation, OwnListingQuery
 from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription as FeedSubscription
 
 Query = merge_types(
     "Query",
@@ -39,6 +41,7 @@ Query = merge_types(
         ListingsMapQuery,
         ConversationQuery,
         NotificationQuery,
+        AlertQuery,
     ),
 )
 Mutation = merge_types(
@@ -52,8 +55,11 @@ Mutation = merge_types(
         PrivacyMutation,
         ConversationMutation,
         NotificationMutation,
+        AlertMutation,
     ),
 )
+
+Subscription = merge_types("Subscription", (FeedSubscription, CommunitySubscription))
 
 
 def build_schema(

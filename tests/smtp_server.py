@@ -72,3 +72,9 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+def text_of(mail: EmailMessage) -> str:
+    """The plain-text body as written, its line ends as SMTP carried them made Python's."""
+    content: str = mail.get_content()
+    return content.replace("\r\n", "\n")

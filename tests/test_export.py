@@ -8,6 +8,7 @@ from typing import Any
 
 from schema.ids import decode_id
 from tests.api import Api, error_codes
+from tests.community import sent
 from tests.economy import PARIS, exchange_of, post_listing
 
 KEYS = [
@@ -23,7 +24,7 @@ KEYS = [
     "blocks",
     "reports",
 ]
-NOT_BUILT_YET = KEYS[4:]
+NOT_BUILT_YET = ["reviewsGiven", "reviewsReceived", "blocks", "reports"]
 
 
 async def export(api: Api, token: str) -> dict[str, Any]:
@@ -33,11 +34,17 @@ async def export(api: Api, token: str) -> dict[str, Any]:
 
 async def test_the_export_holds_the_members_own_data(api: Api) -> None:
     alice = await api.register(email="alice@example.org", display_name="Alice", location=PARIS)
-    bob = await api.register(email="bob@example.org", location={"latitude": 1.5, "longitude": 2})
+    bob = await api.register(
+        email="bob@example.org", location={"latitude": 12.3456789, "longitude": 98.7654321}
+    )
     offer = await post_listing(api, alice, "OFFER", 5)
     exchange = await exchange_of(api, "RequestExchange", bob, listingId=offer)
     await exchange_of(api, "AcceptExchange", alice, exchangeId=exchange["id"])
     await exchange_of(api, "CompleteExchange", bob, exchangeId=exchange["id"])
+    await sent(api, bob, "Thanks!", exchangeId=exchange["id"])
+    await sent(api, alice, "You are welcome", exchangeId=exchange["id"])
+    carol = await api.register(email="carol@example.org")
+    await sent(api, carol, "Private to Bob", listingId=await post_listing(api, bob, "NEED", 1))
 
     data = await export(api, alice.token)
 
@@ -73,10 +80,25 @@ async def test_the_export_holds_the_members_own_data(api: Api) -> None:
         ("DIGO", 20, 20, "WELCOME_GRANT"),
         ("DIGO", 5, 25, "EXCHANGE_PAYMENT"),
     ]
+    (conversation,) = data["conversations"]
+    assert conversation["otherMemberId"] == decode_id("Member", bob.id)
+    assert conversation["exchangeId"] == decode_id("Exchange", exchange["id"])
+    assert [(m["mine"], m["body"]) for m in conversation["messages"]] == [
+        (False, "Thanks!"),
+        (True, "You are welcome"),
+    ]
+    assert [n["kind"] for n in data["notifications"]] == [
+        "EXCHANGE_REQUESTED",
+        "EXCHANGE_COMPLETED",
+        "MESSAGE_RECEIVED",
+    ]
+    assert data["alerts"] == []
     assert all(data[key] == [] for key in NOT_BUILT_YET)
     text = json.dumps(data)
     assert "bob@example.org" not in text
-    assert "1.5" not in text
+    assert "12.3456789" not in text
+    assert "98.7654321" not in text
+    assert "Private to Bob" not in text
 
 
 async def test_exporting_needs_a_member(api: Api) -> None:

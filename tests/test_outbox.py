@@ -8,21 +8,23 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from indigo.settings import Settings
-from models import Database, Mail
+from models import Database, Mail, ScheduledJob
 from models.columns import utcnow
 from realtime.hub import Hub
 from resolvers.account_mail import CONFIRMATION_SUBJECTS
 from resolvers.economy import Economy
 from resolvers.platform import Platform
 from resolvers.scheduler import Job, Scheduler
-from tests.api import Api
+from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
+from tests.community import notifications_of, sent
 from tests.economy import exchange_of, post_listing
 from tests.polling import until
-from tests.smtp_server import SmtpServer, smtp_server
+from tests.smtp_server import SmtpServer, smtp_server, text_of
 from tests.variants import app_with
 
 PUBLIC_URL = "https://indigo.example"
@@ -79,7 +81,7 @@ async def test_a_request_mails_the_listing_author_at_once_and_once(
     mail = smtp.inbox.mails[0]
     assert mail["To"] == "alice@example.org"
     assert mail["Subject"] == "Indigo: Bob asked for “offer for 5”"
-    assert f"{PUBLIC_URL}/notifications" in mail.get_content()
+    assert f"{PUBLIC_URL}/notifications" in text_of(mail)
     for _ in range(3):
         await mailing_app.state.scheduler.tick()
     assert len(smtp.inbox.mails) == 1
@@ -142,3 +144,91 @@ async def test_a_restart_neither_skips_nor_repeats_a_due_run(platform: Platform)
     await Scheduler(platform, [], holder="before")._release()
     assert await restarted.tick()
     assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
+
+
+async def _choose(api: Api, member: SignedIn, **deliveries: str) -> None:
+    settings = [{"kind": kind, "delivery": delivery} for kind, delivery in deliveries.items()]
+    payload = (
+        await api.data(
+            "UpdateNotificationSettings", {"input": {"settings": settings}}, token=member.token
+        )
+    )["updateNotificationSettings"]
+    assert payload["userErrors"] == []
+
+
+async def test_a_member_who_chose_the_app_only_gets_no_mail(
+    mailing: Api, mailing_app: Starlette, smtp: SmtpServer, database: Database
+) -> None:
+    alice = await mailing.register(display_name="Alice")
+    bob = await mailing.register(display_name="Bob")
+    await _choose(mailing, alice, EXCHANGE_REQUESTED="APP")
+    listing = await post_listing(mailing, alice, "OFFER", 5)
+
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+    for _ in range(3):
+        await mailing_app.state.scheduler.tick()
+
+    assert len(await notifications_of(mailing, alice)) == 1
+    assert smtp.inbox.mails == []
+    async with database.read() as session:
+        subjects = (await session.scalars(select(col(Mail.subject)))).all()
+    assert set(subjects) <= CONFIRMATION_SUBJECTS
+
+
+async def test_the_daily_digest_groups_the_day_in_one_mail(
+    mailing: Api, mailing_app: Starlette, smtp: SmtpServer, database: Database
+) -> None:
+    alice = await mailing.register(email="alice@example.org", display_name="Alice")
+    bob = await mailing.register(display_name="Bob")
+    await _choose(
+        mailing, alice, EXCHANGE_REQUESTED="DAILY_DIGEST", MESSAGE_RECEIVED="DAILY_DIGEST"
+    )
+    listing = await post_listing(mailing, alice, "OFFER", 5)
+    await sent(mailing, bob, "Is it still there?", listingId=listing)
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+    await mailing_app.state.scheduler.tick()
+    assert smtp.inbox.mails == []
+
+    async with database.write() as session:  # midnight comes
+        await session.execute(
+            update(ScheduledJob)
+            .where(col(ScheduledJob.name) == "daily-digest")
+            .values(next_run_at=utcnow())
+        )
+    await until(lambda: len(smtp.inbox.mails) == 1)
+    for _ in range(3):
+        await mailing_app.state.scheduler.tick()
+
+    [digest] = smtp.inbox.mails
+    assert (digest["To"], digest["Subject"]) == ("alice@example.org", "Indigo: your day")
+    assert "- Bob sent you a message\n- Bob asked for “offer for 5”\n" in text_of(digest)
+
+
+async def test_mail_is_in_the_language_the_member_registered_in(
+    mailing: Api, smtp: SmtpServer
+) -> None:
+    registered = await mailing.http.post(
+        "/graphql",
+        json={
+            "query": CLIENT_DOCUMENTS["Register"],
+            "variables": {
+                "input": {
+                    "email": "amelie@example.org",
+                    "password": "correct horse battery",
+                    "displayName": "Amélie",
+                }
+            },
+        },
+        headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"},
+    )
+    payload = registered.json()["data"]["register"]
+    amelie = SignedIn(payload["token"], payload["member"]["id"], "amelie@example.org")
+    bob = await mailing.register(display_name="Bob")
+    listing = await post_listing(mailing, amelie, "OFFER", 5)
+
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+
+    await until(lambda: len(smtp.inbox.mails) == 1)
+    [mail] = smtp.inbox.mails
+    assert mail["Subject"] == "Indigo: Bob a demandé « offer for 5 »"
+    assert text_of(mail).startswith("Bonjour Amélie,\n\nBob a demandé « offer for 5 »\n")

@@ -20,6 +20,7 @@ def test_the_contract_is_copied_for_every_feature_built() -> None:
         "community.graphql",
         "exchanges.graphql",
         "listings.graphql",
+        "live-community.graphql",
         "live.graphql",
         "my-account.graphql",
     ]
