@@ -151,7 +151,7 @@ async def conversations(session: AsyncSession, member_id: int) -> list[dict[str,
             col(ConversationMember.member_id) != member_id,
         )
     )
-    other_of = {conversation: other for conversation, other in others.all()}
+    other_of: dict[int, int] = {c: m for c, m in others.all() if c is not None}
     return [
         {
             "id": row.id,
