@@ -23,6 +23,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -40,7 +41,7 @@ from indigo.app import app_from_environment
 from models import Database, Listing, Member
 from models.columns import utcnow
 from resolvers import nearby
-from resolvers.geo import GeoPoint
+from resolvers.geo import GeoPoint, grid_of
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
 from tests.procfs import listening_on
@@ -189,6 +190,9 @@ async def load(url: str, listings: int) -> None:
                         "latitude": latitude,
                         "longitude": longitude,
                         "lat_band": lat_band(latitude),
+                        "grid_latitude": grid_of(latitude),
+                        "grid_longitude": grid_of(longitude),
+                        "expires_at": now + timedelta(days=60),
                         "search_text": searchable(title, description),
                         "status": "OPEN",
                         "created_at": now,

@@ -239,6 +239,7 @@ async def seed_demo(
                         digos=digos,
                         location=_near(rng, homes[author][1], 0.8),
                     ),
+                    economy.listing_ttl_days,
                 )
             )
         session.add_all(drafts)

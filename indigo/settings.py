@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     token_ttl_hours: Positive = ECONOMY.token_ttl_hours
     login_attempts_per_minute: Positive = ECONOMY.login_attempts_per_minute
+    listing_ttl_days: Annotated[int, Field(ge=4, le=3650)] = ECONOMY.listing_ttl_days
     messages_per_minute: Positive = ECONOMY.messages_per_minute
 
     production: bool = False
@@ -187,6 +188,7 @@ class Settings(BaseSettings):
             max_open_appeals=self.max_open_appeals,
             token_ttl_hours=self.token_ttl_hours,
             login_attempts_per_minute=self.login_attempts_per_minute,
+            listing_ttl_days=self.listing_ttl_days,
             messages_per_minute=self.messages_per_minute,
         )
 

@@ -11,7 +11,7 @@ from models.ledger import Account, Asset, LedgerEntry, Transfer, TransferKind
 from models.listing_feed import ListingFeedEntry
 from models.listings import Listing, ListingKind, ListingStatus, ListingType
 from models.mail import Mail
-from models.members import AuthToken, Member
+from models.members import AccountToken, AccountTokenPurpose, AuthToken, Member
 from models.notifications import Delivery, Notification, NotificationKind, NotificationSetting
 from models.persisted_queries import PersistedQuery
 from models.rate_limits import RateLimitCounter
@@ -20,6 +20,8 @@ from models.scheduler import ScheduledJob, SchedulerLease
 __all__ = [
     "OPEN_STATUSES",
     "Account",
+    "AccountToken",
+    "AccountTokenPurpose",
     "Alert",
     "Asset",
     "AuthToken",

@@ -24,6 +24,8 @@ class TransferKind(StrEnum):
     DISCOUNT = "DISCOUNT"
     APPEAL_REWARD = "APPEAL_REWARD"
     GOODVIBES_SPENT = "GOODVIBES_SPENT"
+    # A member deleted their account: what they had goes back to the commons.
+    RETURNED_TO_COMMONS = "RETURNED_TO_COMMONS"
 
 
 class Account(SQLModel, table=True):

@@ -25,10 +25,14 @@ class ListingKind(StrEnum):
 class ListingStatus(StrEnum):
     OPEN = "OPEN"
     CLOSED = "CLOSED"
+    EXPIRED = "EXPIRED"
+    # Set by a moderator: out of every search, still shown to its author.
+    HIDDEN = "HIDDEN"
 
 
 class Listing(SQLModel, table=True):
-    """A listing; `lat_band` and `search_text` are derived from it for the nearby search.
+    """A listing; `lat_band` and `search_text` are derived from it for the nearby search,
+    `grid_latitude` and `grid_longitude` for the map.
 
     The nearby index holds only open listings and every column the search's first pass
     reads, so that pass never touches the table itself (`status` too: SQLite does not count
@@ -53,6 +57,21 @@ class Listing(SQLModel, table=True):
             sqlite_where=text("status = 'OPEN' AND type = 'APPEAL'"),
             postgresql_where=text("status = 'OPEN' AND type = 'APPEAL'"),
         ),
+        Index(
+            "ix_listing_open_expires_at",
+            "expires_at",
+            sqlite_where=OPEN_ONLY,
+            postgresql_where=OPEN_ONLY,
+        ),
+        Index(
+            "ix_listing_open_grid",
+            "grid_latitude",
+            "grid_longitude",
+            "type",
+            "category",
+            sqlite_where=OPEN_ONLY,
+            postgresql_where=OPEN_ONLY,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,7 +85,14 @@ class Listing(SQLModel, table=True):
     latitude: float
     longitude: float
     lat_band: int
+    # The point others see (rounded to 0.01°), in hundredths of a degree: the map counts
+    # and clusters these, never the exact point.
+    grid_latitude: int
+    grid_longitude: int
     search_text: str = Field(sa_type=Text)
     status: ListingStatus = Field(default=ListingStatus.OPEN, sa_type=String(10))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    # When its author was told it is about to expire; cleared when it is renewed.
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -30,7 +30,7 @@ def _wrong_credentials() -> DomainError:
     return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "wrong email or password")
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -39,7 +39,7 @@ async def issue_token(session: AsyncSession, member_id: int, ttl_hours: int) -> 
     session.add(
         AuthToken(
             member_id=member_id,
-            token_hash=_digest(token),
+            token_hash=digest(token),
             expires_at=utcnow() + timedelta(hours=ttl_hours),
         )
     )
@@ -84,11 +84,18 @@ async def logout(platform: Platform, token: str) -> None:
     async with platform.unit_of_work() as work:
         await work.session.execute(
             update(AuthToken)
-            .where(
-                col(AuthToken.token_hash) == _digest(token), col(AuthToken.revoked_at).is_(None)
-            )
+            .where(col(AuthToken.token_hash) == digest(token), col(AuthToken.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
+
+
+async def revoke_sign_ins(session: AsyncSession, member_id: int) -> None:
+    """Revoke every token of the member, as logout revokes one."""
+    await session.execute(
+        update(AuthToken)
+        .where(col(AuthToken.member_id) == member_id, col(AuthToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 async def authenticate(platform: Platform, token: str) -> Member | None:
@@ -98,7 +105,7 @@ async def authenticate(platform: Platform, token: str) -> Member | None:
             select(Member)
             .join(AuthToken, col(AuthToken.member_id) == col(Member.id))
             .where(
-                col(AuthToken.token_hash) == _digest(token),
+                col(AuthToken.token_hash) == digest(token),
                 col(AuthToken.revoked_at).is_(None),
                 col(AuthToken.expires_at) > utcnow(),
             )

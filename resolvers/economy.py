@@ -12,4 +12,5 @@ class Economy:
     max_open_appeals: int = 3
     token_ttl_hours: int = 720
     login_attempts_per_minute: int = 10
+    listing_ttl_days: int = 60
     messages_per_minute: int = 20

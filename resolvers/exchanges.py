@@ -86,28 +86,26 @@ def _beneficiary_only(goodvibes: int, why: str) -> None:
         raise invalid("goodvibes", why)
 
 
-async def _replayed(
-    work: UnitOfWork, member_id: int, key: str | None, request: str
-) -> Exchange | None:
-    """The first result of a repeated key, or None when this request is to be carried out."""
-    if key is None:
-        return None
-    first = await idempotency.claim(work.session, member_id, key, request)
-    return None if first is None else await work.session.get(Exchange, first)
-
-
-def _published(
+def published(
     work: UnitOfWork,
     exchange: Exchange,
     wallets: Collection[int],
     *,
-    by: int,
+    by: int | None,
     told: NotificationKind,
 ) -> None:
-    """Announce the move after the commit, and tell the other party of it (`by` made it)."""
+    """Announce the move after the commit, and tell its parties of it: the other one when a
+    member (`by`) made it, both when it follows from something else (a listing expired)."""
     assert exchange.id is not None
-    other = exchange.beneficiary_id if by == exchange.provider_id else exchange.provider_id
-    notify(work, other, told, actor_id=by, exchange_id=exchange.id, listing_id=exchange.listing_id)
+    for member in (exchange.provider_id, exchange.beneficiary_id):
+        notify(
+            work,
+            member,
+            told,
+            actor_id=by,
+            exchange_id=exchange.id,
+            listing_id=exchange.listing_id,
+        )
     work.publish_after_commit(
         ExchangeUpdated(exchange.id, (exchange.provider_id, exchange.beneficiary_id))
     )
@@ -135,7 +133,8 @@ async def _hold(
     return [member]
 
 
-async def _release(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
+async def release_holds(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
+    """Give the beneficiary back what this exchange holds. The members whose wallet changed."""
     held = [(Asset.DIGO, exchange.held_digos), (Asset.GOODVIBE, exchange.held_goodvibes)]
     releases = [(asset, amount) for asset, amount in held if amount]
     exchange.held_digos = exchange.held_goodvibes = 0
@@ -216,7 +215,9 @@ async def request_exchange(
     _check_input(goodvibes, idempotency_key)
     request = f"requestExchange listing={listing_id} goodvibes={goodvibes}"
     async with platform.unit_of_work() as work:
-        replay = await _replayed(work, member_id, idempotency_key, request)
+        replay = await idempotency.replayed(
+            work.session, member_id, idempotency_key, request, Exchange
+        )
         if replay is not None:
             return replay
         session = work.session
@@ -256,7 +257,7 @@ async def request_exchange(
             if listing.type == ListingType.APPEAL
             else NotificationKind.EXCHANGE_REQUESTED
         )
-        _published(work, exchange, wallets, by=member_id, told=told)
+        published(work, exchange, wallets, by=member_id, told=told)
     return exchange
 
 
@@ -336,7 +337,9 @@ async def _move(
     idempotency_key: str | None,
 ) -> Exchange:
     async with platform.unit_of_work() as work:
-        replay = await _replayed(work, member_id, idempotency_key, request)
+        replay = await idempotency.replayed(
+            work.session, member_id, idempotency_key, request, Exchange
+        )
         if replay is not None:
             return replay
         session = work.session
@@ -360,7 +363,7 @@ async def _move(
         await session.flush()
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange_id)
-        _published(work, exchange, wallets, by=member_id, told=transition.told)
+        published(work, exchange, wallets, by=member_id, told=transition.told)
     return exchange
 
 
@@ -407,7 +410,7 @@ async def close_exchange(
         member_id,
         transition,
         exchange_id,
-        _pay if transition is COMPLETE else _release,
+        _pay if transition is COMPLETE else release_holds,
         request=f"{transition.name} exchange={exchange_id}",
         idempotency_key=idempotency_key,
     )

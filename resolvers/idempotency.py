@@ -7,7 +7,9 @@ waits for the first to commit (or roll back) and sees its row, on every process.
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+import json
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -20,11 +22,12 @@ from resolvers.errors import invalid
 from resolvers.ledger import dialect
 from resolvers.validation import Checks, has_control_characters
 
+T = TypeVar("T")
+
 FIELD = "idempotencyKey"
 MAX_KEY_LENGTH = 100
 
 # What the first use of a key gave, and its column.
-Gives = Literal["exchange", "message"]
 
 
 def check_key(checks: Checks, key: str | None) -> None:
@@ -36,11 +39,9 @@ def check_key(checks: Checks, key: str | None) -> None:
         checks.refuse(FIELD, "must not contain control characters")
 
 
-async def claim(
-    session: AsyncSession, member_id: int, key: str, request: str, gives: Gives = "exchange"
-) -> int | None:
-    """Claim `key` for `request`. None if this is its first use (go ahead, then `record` what
-    it gives); the id of what the first use gave (`gives`) if it is a repeat of the request.
+async def claim(session: AsyncSession, member_id: int, key: str, request: str) -> int | None:
+    """Claim `key` for `request`. None if this is its first use (go ahead, then `record` its
+    result); the id of the first use's result if it is a repeat of the same request.
 
     The same key with another request is a VALIDATION error on `idempotencyKey`."""
     insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
@@ -59,18 +60,32 @@ async def claim(
             )
         )
     ).one()
-    given: int | None = getattr(first, f"{gives}_id")
-    if first.request != request or given is None:
+    if first.request != request or first.result_id is None:
         raise invalid(FIELD, "was already used for another request")
-    return given
+    return first.result_id
 
 
-async def record(
-    session: AsyncSession, member_id: int, key: str, given: int, gives: Gives = "exchange"
-) -> None:
+async def replayed(
+    session: AsyncSession, member_id: int, key: str | None, request: str, kind: type[T]
+) -> T | None:
+    """The first result of a repeated key (a row of `kind`), or None when this request is to
+    be carried out (and its result recorded)."""
+    if key is None:
+        return None
+    first = await claim(session, member_id, key, request)
+    return None if first is None else await session.get(kind, first)
+
+
+async def record(session: AsyncSession, member_id: int, key: str, result_id: int) -> None:
     """Remember what the first use of `key` gave, in the same unit of work."""
     await session.execute(
         update(IdempotencyKey)
         .where(col(IdempotencyKey.member_id) == member_id, col(IdempotencyKey.key) == key)
-        .values({f"{gives}_id": given})
+        .values(result_id=result_id)
     )
+
+
+def request_of(mutation: str, **fields: Any) -> str:
+    """A short name for one request: the mutation and a digest of its input, however long."""
+    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return f"{mutation} {hashlib.sha256(canonical.encode()).hexdigest()}"

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from resolvers.digests import DAILY_DIGEST
+from resolvers.listing_expiry import LISTING_EXPIRY
 from resolvers.listing_feed import PLACE_ORPHAN_LISTINGS
 from resolvers.outbox import SEND_MAIL
 from resolvers.scheduler import Job
 
-JOBS: tuple[Job, ...] = (DAILY_DIGEST, SEND_MAIL, PLACE_ORPHAN_LISTINGS)
+JOBS: tuple[Job, ...] = (DAILY_DIGEST, SEND_MAIL, PLACE_ORPHAN_LISTINGS, LISTING_EXPIRY)

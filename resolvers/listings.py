@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,13 +13,17 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import utcnow
 from realtime.events import AppealCreated
-from resolvers import alerts, appeal_feed, ledger, listing_feed
+from resolvers import alerts, appeal_feed, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.geo import GeoPoint
+from resolvers.geo import GeoPoint, grid_of
+from resolvers.listing_lifecycle import end_listing
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
 from resolvers.validation import Checks
+
+MAX_TITLE = 120
+MAX_DESCRIPTION = 4000
 
 log = logging.getLogger("indigo.listings")
 
@@ -38,9 +43,9 @@ def location_of(listing: Listing) -> GeoPoint:
     return GeoPoint(listing.latitude, listing.longitude)
 
 
-def new_listing(author_id: int, draft: ListingDraft) -> Listing:
-    """The row of a checked draft, with what the nearby search derives from it."""
-    return Listing(
+def new_listing(author_id: int, draft: ListingDraft, ttl_days: int) -> Listing:
+    """The row of a checked draft, open for `ttl_days`, with what the searches derive from it."""
+    listing = Listing(
         author_id=author_id,
         type=draft.type,
         kind=draft.kind,
@@ -50,34 +55,59 @@ def new_listing(author_id: int, draft: ListingDraft) -> Listing:
         digos=draft.digos,
         latitude=draft.location.latitude,
         longitude=draft.location.longitude,
-        lat_band=lat_band(draft.location.latitude),
-        search_text=searchable(draft.title, draft.description),
+        lat_band=0,
+        grid_latitude=0,
+        grid_longitude=0,
+        search_text="",
+        expires_at=utcnow() + timedelta(days=ttl_days),
     )
+    derive_search_columns(listing)
+    return listing
 
 
-def checked(draft: ListingDraft, max_price: int) -> ListingDraft:
+def derive_search_columns(listing: Listing) -> None:
+    """What the nearby search and the map read of a listing, from its point and its text."""
+    listing.lat_band = lat_band(listing.latitude)
+    listing.grid_latitude = grid_of(listing.latitude)
+    listing.grid_longitude = grid_of(listing.longitude)
+    listing.search_text = searchable(listing.title, listing.description)
+
+
+def check_category(checks: Checks, category: str) -> None:
+    if category not in SLUGS:
+        checks.refuse("category", "is not one of the categories")
+
+
+def checked(
+    draft: ListingDraft, max_price: int, idempotency_key: str | None = None
+) -> ListingDraft:
     """The draft with its text trimmed, or every problem with it at once."""
     checks = Checks()
-    if draft.category not in SLUGS:
-        checks.refuse("category", "is not one of the categories")
-    title = checks.text("title", draft.title, min_length=1, max_length=120)
-    description = checks.text("description", draft.description, max_length=4000)
+    check_category(checks, draft.category)
+    title = checks.text("title", draft.title, min_length=1, max_length=MAX_TITLE)
+    description = checks.text("description", draft.description, max_length=MAX_DESCRIPTION)
     checks.whole_number("digos", draft.digos, minimum=0, maximum=max_price)
     checks.point("location", draft.location)
+    idempotency.check_key(checks, idempotency_key)
     checks.done()
     return ListingDraft(
         draft.type, draft.kind, draft.category, title, description, draft.digos, draft.location
     )
 
 
-async def create_listing(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
-    """Post a listing; once committed, it enters the live feed of every listing."""
-    draft = checked(draft, platform.economy.max_price)
+async def create_listing(
+    platform: Platform, author_id: int, draft: ListingDraft, idempotency_key: str | None = None
+) -> Listing:
+    """Post a listing; once committed, it enters the live feed of every listing. A repeated
+    idempotency key gives the first listing back, and posts nothing."""
+    draft = checked(draft, platform.economy.max_price, idempotency_key)
     if draft.type is not ListingType.APPEAL:
-        listing = await _insert(platform, author_id, draft)
+        listing, posted = await _insert(platform, author_id, draft, idempotency_key)
     else:
         async with appeal_feed.appeal_turn(platform):
-            listing = await _insert(platform, author_id, draft)
+            listing, posted = await _insert(platform, author_id, draft, idempotency_key)
+    if not posted:
+        return listing
     try:
         await listing_feed.enter_feed(platform, [listing])
     except Exception:  # committed already: the scheduled job gives it its place
@@ -85,26 +115,35 @@ async def create_listing(platform: Platform, author_id: int, draft: ListingDraft
     return listing
 
 
-async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
+async def _insert(
+    platform: Platform, author_id: int, draft: ListingDraft, idempotency_key: str | None
+) -> tuple[Listing, bool]:
+    """The listing, and whether it was posted now (not the replay of a repeated key)."""
+    request = idempotency.request_of("createListing", draft=draft)
     async with platform.unit_of_work() as work:
+        replay = await idempotency.replayed(
+            work.session, author_id, idempotency_key, request, Listing
+        )
+        if replay is not None:
+            return replay, False
         if draft.type is ListingType.APPEAL:
-            await _check_may_appeal(work.session, author_id, draft.digos, platform)
-        listing = new_listing(author_id, draft)
+            await check_may_appeal(work.session, author_id, draft.digos, platform)
+        listing = new_listing(author_id, draft, platform.economy.listing_ttl_days)
         work.session.add(listing)
         await work.session.flush()
         assert listing.id is not None
+        if idempotency_key is not None:
+            await idempotency.record(work.session, author_id, idempotency_key, listing.id)
         await alerts.tell_watchers(work, listing)
         if draft.type is ListingType.APPEAL:
             work.publish_after_commit(
                 AppealCreated(listing.id, listing.latitude, listing.longitude)
             )
-    return listing
+    return listing, True
 
 
-async def _check_may_appeal(
-    session: AsyncSession, author_id: int, digos: int, platform: Platform
-) -> None:
-    """Short of digos, and under the cap of open appeals.
+async def check_short_of_digos(session: AsyncSession, author_id: int, digos: int) -> None:
+    """An appeal is for a member whose available digos are below its value.
 
     The member's digo account is locked first, so two appeals posted at once by one member
     are counted one after the other (on SQLite, BEGIN IMMEDIATE already serialises them).
@@ -118,6 +157,13 @@ async def _check_may_appeal(
             f"enough for this; post a NEED instead",
             "digos",
         )
+
+
+async def check_may_appeal(
+    session: AsyncSession, author_id: int, digos: int, platform: Platform
+) -> None:
+    """Short of digos, and under the cap of open appeals."""
+    await check_short_of_digos(session, author_id, digos)
     open_appeals = await session.scalar(
         select(func.count())
         .select_from(Listing)
@@ -135,8 +181,21 @@ async def _check_may_appeal(
         )
 
 
-async def close_listing(platform: Platform, member_id: int, listing_id: int) -> Listing:
+async def close_listing(
+    platform: Platform, member_id: int, listing_id: int, idempotency_key: str | None = None
+) -> Listing:
+    """The author closes a listing: it leaves the searches, and what was only requested on it
+    is cancelled."""
+    checks = Checks()
+    idempotency.check_key(checks, idempotency_key)
+    checks.done()
+    request = f"closeListing listing={listing_id}"
     async with platform.unit_of_work() as work:
+        replay = await idempotency.replayed(
+            work.session, member_id, idempotency_key, request, Listing
+        )
+        if replay is not None:
+            return replay
         listing = await work.session.get(Listing, listing_id, with_for_update=True)
         if listing is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")
@@ -144,13 +203,13 @@ async def close_listing(platform: Platform, member_id: int, listing_id: int) -> 
             raise DomainError.of(
                 ErrorCode.FORBIDDEN, "only its author may close a listing", "listingId"
             )
-        if listing.status != ListingStatus.OPEN:
+        if listing.status not in (ListingStatus.OPEN, ListingStatus.EXPIRED):
             raise DomainError.of(
                 ErrorCode.LISTING_CLOSED, "this listing is already closed", "listingId"
             )
-        listing.status = ListingStatus.CLOSED
-        listing.updated_at = utcnow()
-        await work.session.flush()
+        await end_listing(work, platform.economy, listing, ListingStatus.CLOSED, by=member_id)
+        if idempotency_key is not None:
+            await idempotency.record(work.session, member_id, idempotency_key, listing_id)
     return listing
 
 

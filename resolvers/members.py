@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from models import Member
-from resolvers import ledger
+from models import AccountTokenPurpose, Member
+from resolvers import idempotency, ledger
+from resolvers.account_mail import mail_token
 from resolvers.auth import SignIn, issue_token
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -43,9 +44,9 @@ def location_of(member: Member) -> GeoPoint | None:
     return GeoPoint(member.latitude, member.longitude)
 
 
-def check_password(checks: Checks, password: str) -> None:
+def check_password(checks: Checks, password: str, field: str = "password") -> None:
     if not 10 <= len(password) <= 128:
-        checks.refuse("password", "must be 10 to 128 characters")
+        checks.refuse(field, "must be 10 to 128 characters")
 
 
 async def register(
@@ -91,6 +92,7 @@ async def register(
         assert member.id is not None
         await ledger.open_accounts(work.session, member.id, platform.economy.welcome_digos)
         token = await issue_token(work.session, member.id, platform.economy.token_ttl_hours)
+        await mail_token(work, member, AccountTokenPurpose.CONFIRM_EMAIL)
     return SignIn(token=token, member=member)
 
 
@@ -98,7 +100,12 @@ def _email_taken() -> DomainError:
     return DomainError.of(ErrorCode.EMAIL_TAKEN, "this email already has an account", "email")
 
 
-async def update_profile(platform: Platform, member_id: int, changes: ProfileChanges) -> Member:
+async def update_profile(
+    platform: Platform,
+    member_id: int,
+    changes: ProfileChanges,
+    idempotency_key: str | None = None,
+) -> Member:
     checks = Checks()
     display_name = changes.display_name
     if display_name is None:
@@ -115,9 +122,16 @@ async def update_profile(platform: Platform, member_id: int, changes: ProfileCha
         skills = [checks.text("skills", s, min_length=1, max_length=40) for s in skills]
     if isinstance(changes.location, GeoPoint):
         checks.point("location", changes.location)
+    idempotency.check_key(checks, idempotency_key)
     checks.done()
 
+    request = idempotency.request_of("updateProfile", changes=changes)
     async with platform.unit_of_work() as work:
+        replay = await idempotency.replayed(
+            work.session, member_id, idempotency_key, request, Member
+        )
+        if replay is not None:
+            return replay
         member = await work.session.get(Member, member_id)
         if member is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, "this member no longer exists")
@@ -131,6 +145,8 @@ async def update_profile(platform: Platform, member_id: int, changes: ProfileCha
             member.latitude = changes.location.latitude if changes.location else None
             member.longitude = changes.location.longitude if changes.location else None
         await work.session.flush()
+        if idempotency_key is not None:
+            await idempotency.record(work.session, member_id, idempotency_key, member_id)
     return member
 
 

@@ -89,9 +89,7 @@ async def send_message(
     async with platform.unit_of_work() as work:
         session = work.session
         if idempotency_key is not None:
-            first = await idempotency.claim(
-                session, member_id, idempotency_key, request, gives="message"
-            )
+            first = await idempotency.claim(session, member_id, idempotency_key, request)
             if first is not None:
                 replayed = await session.get(Message, first)
                 assert replayed is not None
@@ -115,9 +113,7 @@ async def send_message(
             .values(read_up_to=message.id)
         )
         if idempotency_key is not None:
-            await idempotency.record(
-                session, member_id, idempotency_key, message.id, gives="message"
-            )
+            await idempotency.record(session, member_id, idempotency_key, message.id)
         _told(work, message, place, other)
     return message
 

@@ -12,16 +12,20 @@ from schema.account import AccountMutation
 from schema.alerts import AlertMutation, AlertQuery
 from schema.community_subscriptions import CommunitySubscription
 from schema.conversations import ConversationMutation, ConversationQuery
+from schema.credentials import CredentialsMutation
 from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
 from schema.limits import CachedParse, QueryLimits, ShortErrorMessages
 from schema.listings import ListingMutation, ListingQuery
+from schema.listings_map import ListingsMapQuery
 from schema.members import MemberQuery
 from schema.nearby import NearbyQuery
 from schema.nodes import NodeQuery
 from schema.notifications import NotificationMutation, NotificationQuery
 from schema.outcomes import NamedOperation
+from schema.own_listings import OwnListingMutation, OwnListingQuery
+from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription as FeedSubscription
@@ -34,6 +38,9 @@ Query = merge_types(
         NearbyQuery,
         ExchangeQuery,
         LedgerQuery,
+        OwnListingQuery,
+        PrivacyQuery,
+        ListingsMapQuery,
         ConversationQuery,
         NotificationQuery,
         AlertQuery,
@@ -46,6 +53,9 @@ Mutation = merge_types(
         AccountMutation,
         ListingMutation,
         ExchangeMutation,
+        OwnListingMutation,
+        CredentialsMutation,
+        PrivacyMutation,
         ConversationMutation,
         NotificationMutation,
         AlertMutation,

@@ -9,6 +9,7 @@ from resolvers.members import KEEP, ProfileChanges
 from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPointInput
+from schema.idempotency import IDEMPOTENCY_KEY
 from schema.listings import preferred_language
 from schema.members import Member
 from schema.permissions import IsAuthenticated, signed_in_id
@@ -36,6 +37,7 @@ class UpdateProfileInput:
         default=strawberry.UNSET, description="At most 20, each at most 40 characters."
     )
     location: GeoPointInput | None = strawberry.UNSET
+    idempotency_key: str | None = IDEMPOTENCY_KEY
 
 
 @strawberry.type
@@ -126,7 +128,9 @@ class AccountMutation:
         )
 
         async def updated() -> UpdateProfilePayload:
-            row = await members.update_profile(info.context.platform, signed_in_id(info), changes)
+            row = await members.update_profile(
+                info.context.platform, signed_in_id(info), changes, input.idempotency_key
+            )
             return UpdateProfilePayload(member=Member(row=row))
 
         return await payload_or_user_errors(UpdateProfilePayload, updated())

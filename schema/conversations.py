@@ -14,7 +14,8 @@ from resolvers.conversations import SeenConversation
 from resolvers.errors import DomainError
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
-from schema.exchanges import IDEMPOTENCY_KEY, Exchange, after_id, page_size
+from schema.exchanges import Exchange, after_id, page_size
+from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member, load_member

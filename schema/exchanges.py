@@ -18,6 +18,7 @@ from resolvers.exchanges import Reward
 from resolvers.pages import check_first
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
+from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member, load_member
@@ -27,12 +28,6 @@ from schema.permissions import IsAuthenticated, signed_in_id
 
 strawberry.enum(ExchangeStatus)
 strawberry.enum(Reward, description="What the provider of an exchange receives.")
-
-IDEMPOTENCY_KEY = strawberry.field(
-    default=None,
-    description="Any string of 1 to 100 characters: sent again with the same input, the "
-    "first result is returned and nothing moves twice.",
-)
 
 
 @strawberry.type(description="One member helping another. Visible to those two alone.")

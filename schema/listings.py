@@ -17,6 +17,7 @@ from resolvers.errors import DomainError, invalid
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
+from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
 from schema.members import Member
 from schema.nodes import Node, node_kind
@@ -61,6 +62,7 @@ class Listing(Node):
     status: ListingStatus = dataclasses.field(init=False)
     created_at: datetime = dataclasses.field(init=False)
     updated_at: datetime = dataclasses.field(init=False)
+    expires_at: datetime = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         row = self.row
@@ -74,6 +76,7 @@ class Listing(Node):
         self.status = ListingStatus(row.status)
         self.created_at = row.created_at
         self.updated_at = row.updated_at
+        self.expires_at = row.expires_at
 
     @strawberry.field(description="Exact for its author, rounded to about 1 km for others.")
     def location(self, info: Info) -> GeoPoint:
@@ -113,11 +116,13 @@ class CreateListingInput:
     description: str = strawberry.field(description="At most 4,000 characters.")
     digos: int = strawberry.field(description="0 (a gift) to INDIGO_MAX_PRICE.")
     location: GeoPointInput
+    idempotency_key: str | None = IDEMPOTENCY_KEY
 
 
 @strawberry.input
 class CloseListingInput:
     listing_id: strawberry.ID
+    idempotency_key: str | None = IDEMPOTENCY_KEY
 
 
 @strawberry.type
@@ -186,7 +191,9 @@ class ListingMutation:
         )
 
         async def created() -> ListingPayload:
-            row = await listings.create_listing(info.context.platform, signed_in_id(info), draft)
+            row = await listings.create_listing(
+                info.context.platform, signed_in_id(info), draft, input.idempotency_key
+            )
             return ListingPayload(listing=Listing(row=row))
 
         return await payload_or_user_errors(ListingPayload, created())
@@ -199,7 +206,7 @@ class ListingMutation:
         async def closed() -> ListingPayload:
             listing_id = decode_id("Listing", input.listing_id, "listingId")
             row = await listings.close_listing(
-                info.context.platform, signed_in_id(info), listing_id
+                info.context.platform, signed_in_id(info), listing_id, input.idempotency_key
             )
             return ListingPayload(listing=Listing(row=row))
 

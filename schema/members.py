@@ -71,6 +71,15 @@ class Member(Node):
             require_owner(info, self.row.id, "a member's email")
         return self.row.email
 
+    @strawberry.field(
+        description="Whether the address mailed at registration is confirmed. "
+        "Visible to this member alone."
+    )
+    def email_confirmed(self, info: Info) -> bool | None:
+        if not self.shown_to_owner:
+            require_owner(info, self.row.id, "whether a member's email is confirmed")
+        return self.row.email_confirmed_at is not None
+
     @strawberry.field(description="Messages to you not read yet; null for anyone else.")
     async def unread_messages(self, info: Info) -> int | None:
         if not self._seen_by_owner(info):

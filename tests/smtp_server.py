@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from resolvers.account_mail import CONFIRMATION_SUBJECTS
 from tests.redis_server import free_port
 
 
@@ -32,12 +33,18 @@ class Inbox:
         return "250 OK"
 
     @property
-    def mails(self) -> list[EmailMessage]:
+    def received(self) -> list[EmailMessage]:
         with self._lock:
             return list(self._mails)
 
+    @property
+    def mails(self) -> list[EmailMessage]:
+        """What was received but the address confirmation that each registration mails, so
+        that a test counts the mails of what it does."""
+        return [m for m in self.received if m["Subject"] not in CONFIRMATION_SUBJECTS]
+
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.mails if m["To"] == address]
+        return [m for m in self.received if m["To"] == address]
 
 
 class SmtpServer:

@@ -263,3 +263,27 @@ async def test_concurrent_registrations_each_get_one_welcome_grant(
     ]
     assert wallets == [20] * 20
     assert await member_count(database) == 20
+
+
+async def test_a_repeated_profile_key_changes_the_profile_once(api: Api) -> None:
+    alice = await api.register()
+
+    async def update(bio: str, key: str | None) -> dict[str, Any]:
+        payload: dict[str, Any] = (
+            await api.data(
+                "UpdateProfile", {"input": {"bio": bio, "idempotencyKey": key}}, token=alice.token
+            )
+        )["updateProfile"]
+        return payload
+
+    first = await update("first", "profile-1")
+    await update("second", None)
+    replay = await update("first", "profile-1")
+    other = await update("third", "profile-1")
+
+    assert first["member"]["bio"] == "first"
+    assert replay["member"]["bio"] == "second"
+    assert [(e["code"], e["field"]) for e in other["userErrors"]] == [
+        ("VALIDATION", "idempotencyKey")
+    ]
+    assert (await api.data("Me", token=alice.token))["me"]["bio"] == "second"

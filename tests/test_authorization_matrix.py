@@ -85,6 +85,10 @@ NODE_OF = "query($member: ID!) { node(id: $member) { ... on Member { %s } } }"
 NEARBY = (
     "query($near: GeoPointInput!) { nearby(near: $near, radiusKm: 5) { edges { node { %s } } } }"
 )
+MAP = (
+    "{ listingsOnMap(box: {south: 48.8, west: 2.3, north: 48.9, east: 2.4}, zoom: 12) "
+    "{ listings { %s } } }"
+)
 POINT = "location { latitude longitude }"
 WALLET = "wallet { digos heldDigos }"
 NODE: list[str | int] = ["nearby", "edges", 0, "node"]
@@ -129,6 +133,22 @@ FIELDS: list[tuple[str, list[str | int], tuple[Any, Any, Any]]] = [
         [*NODE, "author", "location"],
         (PARIS_ROUNDED, PARIS_ROUNDED, PARIS),
     ),
+    (MEMBER % "emailConfirmed", ["member", "emailConfirmed"], (UNAUTHENTICATED, FORBIDDEN, False)),
+    (
+        LISTING % "author { emailConfirmed }",
+        ["listing", "author", "emailConfirmed"],
+        (UNAUTHENTICATED, FORBIDDEN, False),
+    ),
+    (
+        MAP % POINT,
+        ["listingsOnMap", "listings", 0, "location"],
+        (PARIS_ROUNDED, PARIS_ROUNDED, PARIS),
+    ),
+    (
+        MAP % "author { email }",
+        ["listingsOnMap", "listings", 0, "author", "email"],
+        (UNAUTHENTICATED, FORBIDDEN, ALICE_EMAIL),
+    ),
 ]
 
 
@@ -168,6 +188,69 @@ async def test_an_exchange_by_its_id(api: Api, world: World) -> None:
     )
 
     assert outcome == (None, None, {"status": "REQUESTED"})
+
+
+async def test_my_listings(api: Api, world: World) -> None:
+    query = "{ myListings { edges { node { id status } } } }"
+
+    outcome = await as_each(
+        api, query, {}, ["myListings", "edges"], other=world.bob, owner=world.alice
+    )
+
+    assert outcome == (UNAUTHENTICATED, [], [{"node": {"id": world.listing, "status": "OPEN"}}])
+
+
+async def test_export_my_data(api: Api, world: World) -> None:
+    query = "{ exportMyData }"
+
+    outcome = await as_each(
+        api, query, {}, ["exportMyData", "profile", "email"], other=world.bob, owner=world.alice
+    )
+
+    assert outcome == (UNAUTHENTICATED, "bob@example.org", ALICE_EMAIL)
+
+
+@pytest.mark.parametrize(
+    ("operation", "input"),
+    [
+        ("UpdateListing", {"title": "Taken over", "digos": 50}),
+        ("RenewListing", {}),
+    ],
+)
+async def test_listing_edits_by_others_change_nothing(
+    api: Api, world: World, operation: str, input: dict[str, Any]
+) -> None:
+    variables = {"input": {"listingId": world.listing, **input}}
+    field = operation[0].lower() + operation[1:]
+    before = (await api.data("MyListings", token=world.alice.token))["myListings"]
+
+    anonymous = await api.client_op(operation, variables)
+    by_bob = (await api.data(operation, variables, token=world.bob.token))[field]
+
+    assert seen(anonymous, []) == UNAUTHENTICATED
+    assert by_bob["listing"] is None
+    assert [(e["code"], e["field"]) for e in by_bob["userErrors"]] == [("NOT_FOUND", "listingId")]
+    assert (await api.data("MyListings", token=world.alice.token))["myListings"] == before
+
+
+async def test_password_and_account_mutations_touch_only_the_signed_in_member(
+    api: Api, world: World
+) -> None:
+    change = {"input": {"currentPassword": "correct horse battery", "newPassword": "x" * 12}}
+    delete = {"input": {"password": "correct horse battery"}}
+
+    anonymous_change = await api.client_op("ChangePassword", change)
+    anonymous_delete = await api.client_op("DeleteAccount", delete)
+    carol_deletes = (await api.data("DeleteAccount", delete, token=world.carol.token))[
+        "deleteAccount"
+    ]
+
+    assert seen(anonymous_change, []) == UNAUTHENTICATED
+    assert seen(anonymous_delete, []) == UNAUTHENTICATED
+    assert carol_deletes == {"ok": True, "userErrors": []}
+    for member in (world.alice, world.bob):
+        assert (await api.data("Me", token=member.token))["me"]["id"] == member.id
+    assert seen(await api.client_op("Me", token=world.carol.token), []) == UNAUTHENTICATED
 
 
 async def test_my_ledger(api: Api, world: World) -> None:

@@ -254,7 +254,7 @@ async def test_a_listing_whose_process_stopped_before_its_feed_place_still_comes
             ListingType.OFFER, ListingKind.GOOD, "tools", "A drill", "", 2, GeoPoint(**PARIS)
         )
         async with database.write() as session:  # committed, then its process stopped
-            orphan = new_listing(decode_id("Member", poster.id), draft)
+            orphan = new_listing(decode_id("Member", poster.id), draft, ttl_days=60)
             orphan.created_at = utcnow() - timedelta(minutes=1)
             session.add(orphan)
         heard = (await feed.next())["listingCreated"]

@@ -59,6 +59,7 @@ async def add_listings(
         new_listing(
             author_id,
             ListingDraft(type, ListingKind.SERVICE, category, title, description, 3, point),
+            ttl_days=60,
         )
         for point in points
     ]
