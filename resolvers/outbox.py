@@ -62,6 +62,15 @@ async def send_due_mail(
     sessions: Database, settings: MailSettings, postman: Postman, *, now: datetime
 ) -> int:
     """Send every mail due by `now`, oldest first, one batch at a time: the number sent."""
+    try:
+        return await _send_due(sessions, settings, postman, now)
+    finally:
+        await postman.close()
+
+
+async def _send_due(
+    sessions: Database, settings: MailSettings, postman: Postman, now: datetime
+) -> int:
     sent = 0
     while True:
         async with sessions.read() as session:
