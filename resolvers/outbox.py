@@ -14,8 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from models import Database, Mail
 from models.columns import utcnow
@@ -123,12 +122,6 @@ async def _attempt(
     async with sessions.write() as session:
         await session.execute(update(Mail).where(col(Mail.id) == mail.id).values(**values))
     return sent
-
-
-async def unsent_count(session: AsyncSession) -> int:
-    """The outbox's depth: mails not sent yet."""
-    unsent = select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
-    return await session.scalar(unsent) or 0
 
 
 async def send_mail(platform: Platform, due: datetime) -> None:
