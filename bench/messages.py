@@ -10,8 +10,9 @@ the conversations), and keep a `MessageFeed` socket open, half of them on each p
 Then every author answers in each of their conversations, `--concurrency` messages in
 flight at once, through both processes in turn. Reported: the delay from each
 `sendMessage`'s response to the asker's socket receiving it (p50, p99, max), messages lost,
-and the outbox: every message mails its recipient at once (the default), and the mails
-sent per second by the one sending process, from its first mail to its last.
+the mails of the messages (each mails its recipient at once, the default), all sent; then
+`--backlog` mails are put in the outbox at once, and the time the one sending process takes
+to send them all gives its rate.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ SERVER_SETTINGS = {
     "INDIGO_SCHEDULER_TICK_SECONDS": "0.2",
 }
 WAIT_SECONDS = 300.0
+BODY = "Hello,\n\nSomething happened near you.\n\nSee it in Indigo: http://127.0.0.1:8000/\n"
 T = TypeVar("T")
 
 
@@ -86,7 +88,7 @@ class Outcome:
 
 
 async def measure(
-    database_url: str, conversations: int, author_count: int, concurrency: int
+    database_url: str, conversations: int, author_count: int, concurrency: int, backlog: int
 ) -> Outcome:
     with smtp_server() as smtp:
         settings = {**SERVER_SETTINGS, "INDIGO_SMTP_URL": smtp.url}
@@ -121,7 +123,7 @@ async def measure(
                     lost += 1
                 else:
                     delays.append((arrival - answered) * 1000)
-            mails, rate = await _outbox(database_url, wanted)
+            mails, rate = await _outbox(database_url, wanted, backlog)
     return Outcome(
         conversations=len(opened),
         delays_ms=delays,
@@ -205,30 +207,35 @@ async def _answer(
     return answered
 
 
-async def _outbox(database_url: str, wanted: int) -> tuple[int, float]:
-    """Wait until every mail is sent: how many, and how many a second the sender sent."""
+async def _outbox(database_url: str, wanted: int, backlog: int) -> tuple[int, float]:
+    """Wait until the messages' mails are sent (`wanted` of them); then put `backlog` more
+    in the outbox at once and time their sending: the mails sent, and the sender's rate."""
     database = Database(database_url)
 
-    async def all_sent() -> bool:
+    async def unsent() -> int:
         async with database.read() as session:
-            unsent = select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
-            return await session.scalar(unsent) == 0
+            waiting = select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
+            return await session.scalar(waiting) or 0
+
+    async def all_sent() -> bool:
+        return await unsent() == 0
 
     try:
         await until(all_sent, within=WAIT_SECONDS)
         async with database.read() as session:
-            count, first, last = (
-                await session.execute(
-                    select(func.count(), func.min(Mail.sent_at), func.max(Mail.sent_at))
-                )
-            ).one()
+            mailed = await session.scalar(select(func.count()).select_from(Mail)) or 0
+        async with database.write() as session:
+            session.add_all(
+                Mail(to_address=f"reader{i}@example.org", subject="Indigo: news", body=BODY)
+                for i in range(backlog)
+            )
+        started = time.monotonic()
+        await until(all_sent, within=WAIT_SECONDS)
+        seconds = time.monotonic() - started
     finally:
         await database.dispose()
-    assert count == wanted, (count, wanted)
-    assert first is not None
-    assert last is not None
-    seconds = (last - first).total_seconds()
-    return count, count / seconds if seconds else float("nan")
+    assert mailed == wanted, (mailed, wanted)
+    return mailed, backlog / seconds
 
 
 def fresh_database(server: str) -> tuple[str, str]:
@@ -245,6 +252,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=1000)
     parser.add_argument("--authors", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8, help="messages in flight")
+    parser.add_argument("--backlog", type=int, default=2000, help="mails put in the outbox")
     arguments = parser.parse_args()
     server = os.environ.get(
         "INDIGO_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -253,13 +261,22 @@ def main() -> None:
     name, url = fresh_database(server)
     try:
         outcome = asyncio.run(
-            measure(url, arguments.conversations, arguments.authors, arguments.concurrency)
+            measure(
+                url,
+                arguments.conversations,
+                arguments.authors,
+                arguments.concurrency,
+                arguments.backlog,
+            )
         )
     finally:
         with admin(server) as connection:
             drop_database(connection, name)
     delays = outcome.delays_ms or [float("nan")]
-    print("| conversations | p50 ms | p99 ms | max ms | lost | duplicates | mails | mails/s |")
+    print(
+        "| conversations | p50 ms | p99 ms | max ms | lost | duplicates | mails sent "
+        "| backlog mails/s |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| {outcome.conversations} | {statistics.median(delays):.1f} "

@@ -54,6 +54,9 @@ class Postman(Protocol):
     async def send(self, mail: Mail) -> None:
         """Hand `mail` over, or raise: then it is tried again later."""
 
+    async def close(self) -> None:
+        """Let go of what sending held (a connection), once a round of sending is over."""
+
 
 def message_of(mail: Mail, sender: str) -> EmailMessage:
     """The mail as sent. Its Message-ID derives from the outbox row, so a server or reader
@@ -78,29 +81,44 @@ class LogPostman:
     async def send(self, mail: Mail) -> None:
         log.info("mail %s\n%s", mail.id, message_of(mail, self.sender).as_string())
 
+    async def close(self) -> None:
+        pass
+
 
 class SmtpPostman:
+    """One SMTP connection for a round of mails, opened at the first and opened again after
+    a failure: a connection per mail costs several round trips each."""
+
     def __init__(self, url: str, sender: str) -> None:
         parts = urlsplit(url)
         self.sender = sender
-        self.hostname = parts.hostname or "localhost"
-        self.port = parts.port
-        self.username = unquote(parts.username) if parts.username else None
-        self.password = unquote(parts.password) if parts.password else None
-        self.use_tls = parts.scheme == "smtps"
-
-    async def send(self, mail: Mail) -> None:
-        await aiosmtplib.send(
-            message_of(mail, self.sender),
-            hostname=self.hostname,
-            port=self.port,
-            username=self.username,
-            password=self.password,
-            use_tls=self.use_tls,
+        use_tls = parts.scheme == "smtps"
+        self._client = aiosmtplib.SMTP(
+            hostname=parts.hostname or "localhost",
+            port=parts.port,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=use_tls,
             # STARTTLS when the server offers it, plain otherwise (a local relay).
-            start_tls=False if self.use_tls else None,
+            start_tls=False if use_tls else None,
             timeout=SMTP_TIMEOUT_SECONDS,
         )
+
+    async def send(self, mail: Mail) -> None:
+        if not self._client.is_connected:
+            await self._client.connect()
+        try:
+            await self._client.send_message(message_of(mail, self.sender))
+        except Exception:
+            self._client.close()  # a connection in an unknown state: the next mail opens one
+            raise
+
+    async def close(self) -> None:
+        if self._client.is_connected:
+            try:
+                await self._client.quit()
+            except aiosmtplib.SMTPException:
+                self._client.close()
 
 
 def postman_for(settings: MailSettings) -> Postman:

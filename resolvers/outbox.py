@@ -14,8 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from models import Database, Mail
 from models.columns import utcnow
@@ -62,6 +61,15 @@ async def send_due_mail(
     sessions: Database, settings: MailSettings, postman: Postman, *, now: datetime
 ) -> int:
     """Send every mail due by `now`, oldest first, one batch at a time: the number sent."""
+    try:
+        return await _send_due(sessions, settings, postman, now)
+    finally:
+        await postman.close()
+
+
+async def _send_due(
+    sessions: Database, settings: MailSettings, postman: Postman, now: datetime
+) -> int:
     sent = 0
     while True:
         async with sessions.read() as session:
@@ -114,12 +122,6 @@ async def _attempt(
     async with sessions.write() as session:
         await session.execute(update(Mail).where(col(Mail.id) == mail.id).values(**values))
     return sent
-
-
-async def unsent_count(session: AsyncSession) -> int:
-    """The outbox's depth: mails not sent yet."""
-    unsent = select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
-    return await session.scalar(unsent) or 0
 
 
 async def send_mail(platform: Platform, due: datetime) -> None:
