@@ -8,13 +8,17 @@ from models.exchanges import OPEN_STATUSES, Exchange, ExchangeStatus, Idempotenc
 from models.ledger import Account, Asset, LedgerEntry, Transfer, TransferKind
 from models.listings import Listing, ListingKind, ListingStatus, ListingType
 from models.members import AuthToken, Member
+from models.moderation import ModerationAction, ModerationLogEntry, Moderator, Suspension
 from models.rate_limits import RateLimitCounter
+from models.reviews import Review
+from models.safety import Block, Report, ReportReason, ReportStatus
 
 __all__ = [
     "OPEN_STATUSES",
     "Account",
     "Asset",
     "AuthToken",
+    "Block",
     "Database",
     "Exchange",
     "ExchangeStatus",
@@ -25,7 +29,15 @@ __all__ = [
     "ListingStatus",
     "ListingType",
     "Member",
+    "ModerationAction",
+    "ModerationLogEntry",
+    "Moderator",
     "RateLimitCounter",
+    "Report",
+    "ReportReason",
+    "ReportStatus",
+    "Review",
+    "Suspension",
     "Transfer",
     "TransferKind",
 ]

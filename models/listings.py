@@ -25,6 +25,7 @@ class ListingKind(StrEnum):
 class ListingStatus(StrEnum):
     OPEN = "OPEN"
     CLOSED = "CLOSED"
+    HIDDEN = "HIDDEN"  # by a moderator; its author still sees it
 
 
 class Listing(SQLModel, table=True):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import col, func, or_, select
@@ -22,7 +22,7 @@ from sqlmodel import col, func, or_, select
 from models import Listing, ListingStatus, ListingType, Member
 from realtime.channels import cells_in_box
 from realtime.fanout import Notice
-from resolvers import members
+from resolvers import blocks, members
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
@@ -55,6 +55,9 @@ class FeedRequest:
     radius_km: float
     categories: Collection[str] | None = None
     after: int | None = None
+    viewer_id: int | None = None
+    # Filled by the feed when it starts: the authors blocked either way by the viewer.
+    hidden_authors: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,9 @@ async def _feed(
     platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedAppeal]:
     box = bounding_box(request.near, request.radius_km)
+    request = replace(
+        request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
+    )
     async with platform.hub.listen(
         cells_in_box(box.south, box.north, box.longitudes), on_overflow
     ) as listener:
@@ -180,7 +186,7 @@ def _loader(
 def _matching(
     request: FeedRequest, listing: Listing, author: Member | None, notice: Notice | None = None
 ) -> FeedAppeal | None:
-    if listing.status != ListingStatus.OPEN:
+    if listing.status != ListingStatus.OPEN or listing.author_id in request.hidden_authors:
         return None
     if request.categories and listing.category not in request.categories:
         return None

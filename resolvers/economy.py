@@ -12,3 +12,7 @@ class Economy:
     max_open_appeals: int = 3
     token_ttl_hours: int = 720
     login_attempts_per_minute: int = 10
+    # Collusion bounds, per 30 days: goodvibes one helper earns from appeals, and appeals one
+    # helper answers for one member.
+    max_appeal_rewards_per_month: int = 200
+    max_pair_appeals_per_month: int = 3

@@ -20,6 +20,10 @@ class ErrorCode(StrEnum):
     OWN_LISTING = "OWN_LISTING"
     LISTING_CLOSED = "LISTING_CLOSED"
     RATE_LIMITED = "RATE_LIMITED"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    BLOCKED = "BLOCKED"
+    ALREADY_DONE = "ALREADY_DONE"
+    SUSPENDED = "SUSPENDED"
 
 
 @dataclass(frozen=True, slots=True)

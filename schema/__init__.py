@@ -15,13 +15,37 @@ from schema.ledger import LedgerQuery
 from schema.limits import CachedParse, QueryLimits
 from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
+from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nearby import NearbyQuery
 from schema.rate_limits import rate_limit_mutations
+from schema.reviews import ReviewMutation
+from schema.safety import SafetyMutation, SafetyQuery
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription
 
-Query = merge_types("Query", (MemberQuery, ListingQuery, NearbyQuery, ExchangeQuery, LedgerQuery))
-Mutation = merge_types("Mutation", (AccountMutation, ListingMutation, ExchangeMutation))
+Query = merge_types(
+    "Query",
+    (
+        MemberQuery,
+        ListingQuery,
+        NearbyQuery,
+        ExchangeQuery,
+        LedgerQuery,
+        SafetyQuery,
+        ModerationQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutation,
+        ListingMutation,
+        ExchangeMutation,
+        ReviewMutation,
+        SafetyMutation,
+        ModerationMutation,
+    ),
+)
 
 
 def build_schema(

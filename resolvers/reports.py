@@ -1,0 +1,117 @@
+"""Reports: any member may report a member or a listing to the moderators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from hashlib import sha256
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from models import Listing, Member, Report, ReportReason
+from resolvers import idempotency
+from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.platform import Platform
+from resolvers.validation import Checks
+
+MAX_DETAILS = 1000
+TARGETS = ("memberId", "listingId")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDraft:
+    reason: ReportReason
+    member_id: int | None = None
+    listing_id: int | None = None
+    details: str | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def request(self) -> str:
+        return (
+            f"report member={self.member_id} listing={self.listing_id} "
+            f"reason={self.reason} details={sha256((self.details or '').encode()).hexdigest()}"
+        )
+
+
+def _checked(draft: ReportDraft) -> ReportDraft:
+    checks = Checks()
+    given = [
+        name
+        for name, value in zip(TARGETS, (draft.member_id, draft.listing_id), strict=True)
+        if value is not None
+    ]
+    if not given:
+        checks.refuse(TARGETS[0], "name what you report: one member, listing or message")
+    for extra in given[1:]:
+        checks.refuse(extra, "report one thing at a time: a member, a listing or a message")
+    details = (
+        None
+        if draft.details is None
+        else checks.text("details", draft.details, max_length=MAX_DETAILS) or None
+    )
+    idempotency.check_key(checks, draft.idempotency_key)
+    checks.done()
+    return ReportDraft(
+        draft.reason, draft.member_id, draft.listing_id, details, draft.idempotency_key
+    )
+
+
+async def report(platform: Platform, reporter_id: int, draft: ReportDraft) -> Report:
+    """File a report; the same idempotency key with the same input returns the first one."""
+    draft = _checked(draft)
+    if draft.idempotency_key is not None:
+        first = await _first_use(platform, reporter_id, draft)
+        if first is not None:
+            return first
+    try:
+        async with platform.unit_of_work() as work:
+            member_id = await _member_concerned(work.session, reporter_id, draft)
+            filed = Report(
+                reporter_id=reporter_id,
+                member_id=member_id,
+                listing_id=draft.listing_id,
+                reason=draft.reason,
+                details=draft.details,
+                idempotency_key=draft.idempotency_key,
+                request=draft.request,
+            )
+            work.session.add(filed)
+            await work.session.flush()
+    except IntegrityError:  # the same key, sent twice at once: the other one won
+        first = await _first_use(platform, reporter_id, draft)
+        if first is None:
+            raise
+        return first
+    return filed
+
+
+async def _first_use(platform: Platform, reporter_id: int, draft: ReportDraft) -> Report | None:
+    async with platform.db.lookups() as session:
+        first = await session.scalar(
+            select(Report).where(
+                col(Report.reporter_id) == reporter_id,
+                col(Report.idempotency_key) == draft.idempotency_key,
+            )
+        )
+    if first is not None and first.request != draft.request:
+        raise invalid(idempotency.FIELD, "was already used for another request")
+    return first
+
+
+async def _member_concerned(session: AsyncSession, reporter_id: int, draft: ReportDraft) -> int:
+    """The member a report is about: the one reported, or the listing's author."""
+    if draft.listing_id is not None:
+        listing = await session.get(Listing, draft.listing_id)
+        if listing is None:
+            raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")
+        member_id, field = listing.author_id, "listingId"
+    else:
+        assert draft.member_id is not None
+        if await session.get(Member, draft.member_id) is None:
+            raise DomainError.of(ErrorCode.NOT_FOUND, "no member has this id", "memberId")
+        member_id, field = draft.member_id, "memberId"
+    if member_id == reporter_id:
+        raise invalid(field, "you cannot report yourself")
+    return member_id
