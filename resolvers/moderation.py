@@ -115,6 +115,8 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
             assert decision.suspend_until is not None
             if report.member_id == moderator_id:
                 raise invalid("action", "you cannot suspend yourself")
+            # The member's row is locked so that two decisions on them take turns.
+            await session.get(Member, report.member_id, with_for_update=True)
             if await suspensions.active(session, report.member_id) is not None:
                 raise DomainError.of(
                     ErrorCode.INVALID_STATE, "this member is already suspended", "action"

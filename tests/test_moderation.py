@@ -11,8 +11,9 @@ import pytest
 
 from indigo.cli import change_moderators
 from indigo.settings import Settings
-from models import Database
+from models import Database, Listing
 from models.columns import utcnow
+from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
 from tests.economy import books, exchange_of, members, post_listing, wallet, wallet_of
 from tests.trust import codes, moderator, payload, send
@@ -51,9 +52,11 @@ def later(days: int = 7) -> str:
     return (utcnow() + timedelta(days=days)).isoformat()
 
 
-async def listing_status(api: Api, listing: str) -> str:
-    status: str = (await api.data("Listing", {"id": listing}))["listing"]["status"]
-    return status
+async def listing_status(database: Database, listing: str) -> str:
+    async with database.read() as session:
+        row = await session.get(Listing, decode_id("Listing", listing))
+    assert row is not None
+    return row.status
 
 
 async def test_dismissing_leaves_the_queue_and_is_logged(api: Api, database: Database) -> None:
@@ -92,6 +95,11 @@ async def test_hiding_a_listing_takes_it_out_of_sight_and_cancels_its_requests(
     assert hidden["report"]["listing"]["status"] == "HIDDEN"
     assert (await api.post(near % "edges { node { id } }"))["data"]["nearby"]["edges"] == []
     assert await wallet(api, asker) == wallet_of(20)
+    by_author = await api.data("Listing", {"id": offer}, token=author.token)
+    assert by_author["listing"]["status"] == "HIDDEN"
+    for other in (None, asker.token):
+        found = await api.client_op("Listing", {"id": offer}, token=other)
+        assert error_codes(found) == ["BAD_USER_INPUT"]
     asked = await api.data("MyExchanges", token=asker.token)
     assert [e["node"]["status"] for e in asked["myExchanges"]["edges"]] == ["CANCELLED"]
     [entry] = await log(api, moderating)
@@ -123,7 +131,7 @@ async def test_a_suspension_signs_out_hides_and_cancels_and_a_restore_undoes_wha
     assert error_codes(await api.client_op("Me", token=suspect.token)) == ["UNAUTHENTICATED"]
     refused = await login(api, suspect)
     assert (refused["token"], codes(refused)) == (None, [("SUSPENDED", None)])
-    assert await listing_status(api, own_offer) == "HIDDEN"
+    assert await listing_status(database, own_offer) == "HIDDEN"
     assert await wallet(api, neighbour) == wallet_of(20)
     mine = await api.data("MyExchanges", token=neighbour.token)
     assert [e["node"]["status"] for e in mine["myExchanges"]["edges"]] == ["CANCELLED"] * 2
@@ -144,7 +152,7 @@ async def test_a_suspension_signs_out_hides_and_cancels_and_a_restore_undoes_wha
 
     assert restored == {"member": {"id": suspect.id, "displayName": "Member 0"}, "userErrors": []}
     assert codes(twice) == [("INVALID_STATE", "memberId")]
-    assert await listing_status(api, own_offer) == "OPEN"
+    assert await listing_status(database, own_offer) == "OPEN"
     signed_in_again = await login(api, suspect)
     assert codes(signed_in_again) == []
     assert await wallet(api, SignedIn(signed_in_again["token"], suspect.id, suspect.email)) == (
