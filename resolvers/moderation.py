@@ -3,7 +3,7 @@ suspended member, and the log that keeps who did what, when and why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,13 +81,20 @@ async def log(
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    """What a decision did in its unit of work, and what it leaves to cancel after it."""
+
+    outcome: str
+    suspension_id: int | None = None
+    to_cancel: list[int] = field(default_factory=list)
+
+
 async def resolve_report(platform: Platform, moderator_id: int, decision: Decision) -> Report:
     """Dismiss a report or act on it. What the decision cancels (a suspended member's open
     exchanges, a hidden listing's requests) is cancelled once it has committed, by the exchange
     state machine itself; the log entry then says how many."""
     decision = _checked(decision)
-    suspension_id: int | None = None
-    to_cancel: list[int] = []
     async with platform.unit_of_work() as work:
         session = work.session
         report = await session.get(Report, decision.report_id, with_for_update=True)
@@ -97,6 +104,13 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
             raise DomainError.of(
                 ErrorCode.INVALID_STATE, "this report was already resolved", "reportId"
             )
+        applied = await _apply(session, report, decision, moderator_id)
+        report.status = (
+            ReportStatus.DISMISSED
+            if decision.action is ModerationAction.DISMISS
+            else ReportStatus.ACTIONED
+        )
+        report.resolved_at = utcnow()
         entry = ModerationLogEntry(
             action=decision.action,
             moderator_id=moderator_id,
@@ -104,50 +118,49 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
             listing_id=report.listing_id,
             report_id=report.id,
             reason=decision.reason,
+            outcome=applied.outcome,
             suspend_until=decision.suspend_until,
         )
-        if decision.action is ModerationAction.DISMISS:
-            entry.outcome = "report dismissed"
-        elif decision.action is ModerationAction.HIDE_LISTING:
-            to_cancel = await _hide_listing(session, report)
-            entry.outcome = "listing hidden"
-        elif decision.action is ModerationAction.SUSPEND_MEMBER:
-            assert decision.suspend_until is not None
-            if report.member_id == moderator_id:
-                raise invalid("action", "you cannot suspend yourself")
-            # The member's row is locked so that two decisions on them take turns.
-            await session.get(Member, report.member_id, with_for_update=True)
-            if await suspensions.active(session, report.member_id) is not None:
-                raise DomainError.of(
-                    ErrorCode.INVALID_STATE, "this member is already suspended", "action"
-                )
-            suspension, revoked = await suspensions.suspend(
-                session, report.member_id, decision.suspend_until
-            )
-            suspension_id = suspension.id
-            entry.outcome = (
-                f"sign-ins revoked: {revoked}; listings hidden: "
-                f"{len(suspension.hidden_listing_ids)}"
-            )
-        else:
-            raise invalid("action", "this report names nothing this action applies to")
-        report.status = (
-            ReportStatus.DISMISSED
-            if decision.action is ModerationAction.DISMISS
-            else ReportStatus.ACTIONED
-        )
-        report.resolved_at = utcnow()
         session.add(entry)
         await session.flush()
 
     cancelled: int | None = None
-    if suspension_id is not None:
+    if applied.suspension_id is not None:
         cancelled = await suspensions.cancel_open_exchanges(platform, report.member_id)
-    elif to_cancel:
-        cancelled = await _cancel(platform, report.member_id, to_cancel)
+    elif applied.to_cancel:
+        cancelled = await _cancel(platform, report.member_id, applied.to_cancel)
     if cancelled is not None:
-        await _record_cancelled(platform, entry, suspension_id, cancelled)
+        await _record_cancelled(platform, entry, applied.suspension_id, cancelled)
     return report
+
+
+async def _apply(
+    session: AsyncSession, report: Report, decision: Decision, moderator_id: int
+) -> _Applied:
+    if decision.action is ModerationAction.DISMISS:
+        return _Applied("report dismissed")
+    if decision.action is ModerationAction.HIDE_LISTING:
+        return _Applied("listing hidden", to_cancel=await _hide_listing(session, report))
+    if decision.action is ModerationAction.SUSPEND_MEMBER:
+        assert decision.suspend_until is not None
+        return await _suspend(session, report.member_id, decision.suspend_until, moderator_id)
+    raise invalid("action", "this report names nothing this action applies to")
+
+
+async def _suspend(
+    session: AsyncSession, member_id: int, until: datetime, moderator_id: int
+) -> _Applied:
+    if member_id == moderator_id:
+        raise invalid("action", "you cannot suspend yourself")
+    # The member's row is locked so that two decisions on them take turns.
+    await session.get(Member, member_id, with_for_update=True)
+    if await suspensions.active(session, member_id) is not None:
+        raise DomainError.of(ErrorCode.INVALID_STATE, "this member is already suspended", "action")
+    suspension, revoked = await suspensions.suspend(session, member_id, until)
+    return _Applied(
+        f"sign-ins revoked: {revoked}; listings hidden: {len(suspension.hidden_listing_ids)}",
+        suspension_id=suspension.id,
+    )
 
 
 async def _hide_listing(session: AsyncSession, report: Report) -> list[int]:
