@@ -98,3 +98,19 @@ async def test_a_bound_reached_meanwhile_refuses_the_completion(
 
 def _id(member: SignedIn) -> int:
     return decode_id("Member", member.id)
+
+
+async def test_patterns_name_a_ring_of_three(
+    api: Api, database: Database, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ann = await api.register(email="ann@example.org")
+    ben = await api.register(email="ben@example.org")
+    cat = await api.register(email="cat@example.org")
+    for helper, member in [(ann, ben), (ben, cat), (cat, ann)]:
+        await answer(api, helper, member, 30)
+
+    assert await asyncio.to_thread(print_patterns, settings) == 0
+
+    names = [f"#{_id(m)} <{m.email}>" for m in (ann, ben, cat)]
+    rings = capsys.readouterr().out.split("last 30 days\n")[-1].splitlines()
+    assert rings == [f"  {' -> '.join([*names, names[0]])}: 3 appeals, 90 goodvibes"]

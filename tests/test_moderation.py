@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from indigo.cli import change_moderators
 from indigo.settings import Settings
-from models import Database, Listing
+from models import Database, Listing, Suspension
 from models.columns import utcnow
 from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
@@ -253,3 +254,18 @@ async def test_moderators_are_added_and_removed_from_the_command_line(
         "mod@example.org was not a moderator",
     ]
     assert printed.err == "indigo: no member has the email nobody@example.org\n"
+
+
+async def test_a_suspension_that_ran_out_lets_the_member_sign_in(
+    api: Api, database: Database
+) -> None:
+    reporter, suspect = await members(api, 2)
+    moderating = await moderator(api, database)
+    report = await reported(api, reporter, memberId=suspect.id)
+    await resolve(api, moderating, report, "SUSPEND_MEMBER", suspendUntil=later())
+    refused = await login(api, suspect)
+    async with database.write() as session:
+        await session.execute(update(Suspension).values(until=utcnow() - timedelta(seconds=1)))
+
+    assert codes(refused) == [("SUSPENDED", None)]
+    assert codes(await login(api, suspect)) == []
