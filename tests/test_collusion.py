@@ -114,3 +114,25 @@ async def test_patterns_name_a_ring_of_three(
     names = [f"#{_id(m)} <{m.email}>" for m in (ann, ben, cat)]
     rings = capsys.readouterr().out.split("last 30 days\n")[-1].splitlines()
     assert rings == [f"  {' -> '.join([*names, names[0]])}: 3 appeals, 90 goodvibes"]
+
+
+async def test_completions_at_once_cannot_both_pass_the_bound(
+    settings: Settings, database: Database
+) -> None:
+    async with api_with(settings, max_pair_appeals_per_month=1) as api:
+        helper, member = await members(api, 2)
+        appeals = [await post_listing(api, member, "APPEAL", 30) for _ in range(2)]
+        exchanges = [
+            await exchange_of(api, "RequestExchange", helper, listingId=appeal)
+            for appeal in appeals
+        ]
+        for exchange in exchanges:
+            await exchange_of(api, "AcceptExchange", member, exchangeId=exchange["id"])
+
+        outcomes = await asyncio.gather(
+            *(move(api, "CompleteExchange", member, exchangeId=x["id"]) for x in exchanges)
+        )
+
+        assert sorted(len(o["userErrors"]) for o in outcomes) == [0, 1]
+        assert [e["code"] for o in outcomes for e in o["userErrors"]] == [LIMIT_REACHED]
+        assert (await wallet(api, helper))["goodvibes"] == 30
