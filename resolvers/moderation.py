@@ -202,7 +202,6 @@ async def _record_cancelled(
         logged = await work.session.get(ModerationLogEntry, entry.id)
         assert logged is not None
         logged.outcome = f"{logged.outcome}; open exchanges cancelled: {cancelled}"
-        entry.outcome = logged.outcome
         if suspension_id is not None:
             suspension = await work.session.get(Suspension, suspension_id)
             assert suspension is not None
