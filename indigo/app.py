@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,7 +33,9 @@ from indigo.websocket import CheckedTransportWSHandler
 from models import Database
 from realtime.hub import Hub
 from resolvers.auth import authenticate
+from resolvers.jobs import JOBS
 from resolvers.platform import Platform
+from resolvers.scheduler import Scheduler
 from schema import build_schema
 from schema.context import Context, bearer_token
 from schema.rate_limits import Root
@@ -135,15 +138,20 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.database_url)
     hub = Hub(settings.broadcast_url)
-    platform = Platform(db=database, economy=settings.economy, hub=hub)
+    platform = Platform(db=database, economy=settings.economy, hub=hub, mail=settings.mail)
     graphql = IndigoGraphQL(platform, settings)
+    scheduler = Scheduler(platform, JOBS, tick_seconds=settings.scheduler_tick_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.connect()
+        jobs = asyncio.create_task(scheduler.run())
         try:
             yield
         finally:
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await jobs
             await hub.disconnect()
             await database.dispose()
 
@@ -173,6 +181,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.platform = platform
+    app.state.scheduler = scheduler
     return app
 
 

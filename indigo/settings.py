@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from resolvers.economy import Economy
+from resolvers.mail import MailSettings, check_smtp_url
 from schema.limits import QueryLimits
 
 NonNegative = Annotated[int, Field(ge=0)]
@@ -17,6 +18,7 @@ Positive = Annotated[int, Field(ge=1)]
 # The product's defaults live with the rules that use them; settings only read them.
 ECONOMY = Economy()
 LIMITS = QueryLimits()
+MAIL = MailSettings()
 
 
 class Settings(BaseSettings):
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
 
     token_ttl_hours: Positive = ECONOMY.token_ttl_hours
     login_attempts_per_minute: Positive = ECONOMY.login_attempts_per_minute
+    messages_per_minute: Positive = ECONOMY.messages_per_minute
 
     production: bool = False
     graphiql: bool | None = None
@@ -57,6 +60,13 @@ class Settings(BaseSettings):
     connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_subscriptions_per_connection: Positive = 20
 
+    smtp_url: str = MAIL.smtp_url
+    mail_from: str = MAIL.sender
+    public_url: str = MAIL.public_url
+    mail_retry_seconds: Annotated[float, Field(gt=0, le=3600)] = MAIL.retry_seconds
+    # How often the process that runs the scheduled jobs (mail, digests) looks for work.
+    scheduler_tick_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -69,6 +79,18 @@ class Settings(BaseSettings):
     def _known_broadcast(cls, url: str) -> str:
         if url != "memory://" and not url.startswith(("redis://", "rediss://")):
             raise ValueError("must be memory:// or redis://host:port/db")
+        return url
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp(cls, url: str) -> str:
+        return check_smtp_url(url)
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_public_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http:// or https:// URL")
         return url
 
     @field_validator("allowed_origins", mode="before")
@@ -116,6 +138,15 @@ class Settings(BaseSettings):
         )
 
     @property
+    def mail(self) -> MailSettings:
+        return MailSettings(
+            smtp_url=self.smtp_url,
+            sender=self.mail_from,
+            public_url=self.public_url,
+            retry_seconds=self.mail_retry_seconds,
+        )
+
+    @property
     def economy(self) -> Economy:
         return Economy(
             welcome_digos=self.welcome_digos,
@@ -127,6 +158,7 @@ class Settings(BaseSettings):
             max_pair_appeals_per_month=self.max_pair_appeals_per_month,
             token_ttl_hours=self.token_ttl_hours,
             login_attempts_per_minute=self.login_attempts_per_minute,
+            messages_per_minute=self.messages_per_minute,
         )
 
 

@@ -63,7 +63,8 @@ class Exchange(SQLModel, table=True):
 
 
 class IdempotencyKey(SQLModel, table=True):
-    """A key a member sent with a mutation, the request it named and the exchange it gave.
+    """A key a member sent with a mutation, the request it named and what it gave: an
+    exchange or a message.
 
     Unique per member in the database, so every process sees the first use of a key.
     """
@@ -76,4 +77,5 @@ class IdempotencyKey(SQLModel, table=True):
     key: str = Field(max_length=100)
     request: str = Field(max_length=200)
     exchange_id: int | None = Field(default=None, foreign_key="exchange.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -18,6 +18,8 @@ class Member(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The language of the mails sent to this member: "en" or "fr".
+    language: str = Field(default="en", max_length=2, sa_column_kwargs={"server_default": "en"})
 
 
 class AuthToken(SQLModel, table=True):

@@ -53,3 +53,7 @@ def cells_in_box(
 
 def member_channel(member_id: int) -> str:
     return f"member:{member_id}"
+
+
+# Where a process that wrote mail wakes the one that sends it.
+OUTBOX_CHANNEL = "outbox"

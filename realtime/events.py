@@ -9,11 +9,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from realtime.channels import cell_channel, member_channel
+from realtime.channels import OUTBOX_CHANNEL, cell_channel, member_channel
 
 
 @dataclass(frozen=True, slots=True)
 class AppealCreated:
+    listing_id: int
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class ListingCreated:
+    position: int
     listing_id: int
     latitude: float
     longitude: float
@@ -30,7 +38,32 @@ class WalletUpdated:
     member_id: int
 
 
-Event = AppealCreated | ExchangeUpdated | WalletUpdated
+@dataclass(frozen=True, slots=True)
+class NotificationAdded:
+    notification_id: int
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAdded:
+    message_id: int
+    member_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MailQueued:
+    """Wakes the process that sends mail, wherever the mail was written."""
+
+
+Event = (
+    AppealCreated
+    | ListingCreated
+    | ExchangeUpdated
+    | WalletUpdated
+    | NotificationAdded
+    | MessageAdded
+    | MailQueued
+)
 
 
 def routes(event: Event) -> list[tuple[str, str]]:
@@ -39,8 +72,18 @@ def routes(event: Event) -> list[tuple[str, str]]:
         case AppealCreated(listing_id, latitude, longitude):
             message = json.dumps({"appeal": listing_id})
             return [(cell_channel(latitude, longitude), message)]
+        case ListingCreated(position, listing_id, latitude, longitude):
+            message = json.dumps({"listing": position, "id": listing_id})
+            return [(cell_channel(latitude, longitude), message)]
         case ExchangeUpdated(exchange_id, member_ids):
             message = json.dumps({"exchange": exchange_id})
             return [(member_channel(m), message) for m in member_ids]
         case WalletUpdated(member_id):
             return [(member_channel(member_id), json.dumps({"wallet": member_id}))]
+        case NotificationAdded(notification_id, member_id):
+            return [(member_channel(member_id), json.dumps({"notification": notification_id}))]
+        case MessageAdded(message_id, member_ids):
+            message = json.dumps({"message": message_id})
+            return [(member_channel(m), message) for m in member_ids]
+        case MailQueued():
+            return [(OUTBOX_CHANNEL, "{}")]

@@ -1,12 +1,8 @@
-"""The helpers' live feed: new appeals within a circle, replayed from a cursor, then live.
+"""The helpers' live feed: new appeals within a circle, replayed from a cursor, then live
+(resolvers/feeds.py).
 
 The cursor is the appeal's id, and appeals commit and are published in id order
-(appeal_turn). A
-feed resuming `after` a cursor first listens live, holding what arrives in its queue, then
-replays from the database every matching appeal with a greater id, then serves the live
-ones, skipping those the replay already sent (any id it reached): whatever commits while the
-replay runs comes through one way or the other, once. When the broadcaster reconnects after
-losing Redis, the feed catches up the same way from the last appeal it reached.
+(appeal_turn).
 """
 
 from __future__ import annotations
@@ -15,6 +11,7 @@ import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sqlmodel import col, func, or_, select
@@ -24,6 +21,7 @@ from realtime.channels import cells_in_box
 from realtime.fanout import Notice
 from resolvers import blocks, members
 from resolvers.categories import SLUGS
+from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
@@ -94,36 +92,22 @@ async def _feed(
     request = replace(
         request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
     )
+
+    async def live(notice: Notice, appeal_id: int) -> FeedAppeal | None:
+        found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
+        return None if found is None else _matching(request, *found, notice)
+
+    source = FeedSource(
+        "appeal",
+        partial(_latest_appeal_id, platform),
+        partial(_replay, platform, request, box),
+        live,
+    )
     async with platform.hub.listen(
         cells_in_box(box.south, box.north, box.longitudes), on_overflow
     ) as listener:
-        # Listening already, so whatever commits from now on arrives live or in a replay.
-        start = request.after if request.after is not None else await _latest_appeal_id(platform)
-        floor = highest = start  # live ids up to `floor` were replayed or predate the feed
-        catch_up_from = request.after
-        resyncs: set[object] = set()
-        while True:
-            if catch_up_from is not None:
-                async for appeal, last_id in _replay(platform, request, box, catch_up_from):
-                    floor = highest = last_id
-                    if appeal is not None:
-                        yield appeal
-                catch_up_from = None
-            notice = await anext(listener)
-            resync = notice.body.get("resync")
-            if resync is not None:
-                # The broadcaster reconnected: what was published meanwhile is in the database.
-                if resync not in resyncs:
-                    resyncs.add(resync)
-                    catch_up_from = highest
-                continue
-            appeal_id = notice.body.get("appeal")
-            if not isinstance(appeal_id, int) or appeal_id <= floor:
-                continue
-            highest = max(highest, appeal_id)
-            found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
-            if found is not None and (appeal := _matching(request, *found, notice)):
-                yield appeal
+        async for appeal in replayed_then_live(listener, source, request.after):
+            yield appeal
 
 
 async def _latest_appeal_id(platform: Platform) -> int:

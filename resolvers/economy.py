@@ -16,3 +16,4 @@ class Economy:
     # helper answers for one member.
     max_appeal_rewards_per_month: int = 200
     max_pair_appeals_per_month: int = 3
+    messages_per_minute: int = 20

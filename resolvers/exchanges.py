@@ -23,6 +23,7 @@ from models import (
     Listing,
     ListingStatus,
     ListingType,
+    NotificationKind,
     TransferKind,
 )
 from models.columns import utcnow
@@ -30,6 +31,7 @@ from realtime.events import ExchangeUpdated, WalletUpdated
 from resolvers import blocks, collusion, idempotency, ledger
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform, UnitOfWork
 from resolvers.validation import Checks
@@ -94,8 +96,18 @@ async def _replayed(
     return None if first is None else await work.session.get(Exchange, first)
 
 
-def _published(work: UnitOfWork, exchange: Exchange, wallets: Collection[int]) -> None:
+def _published(
+    work: UnitOfWork,
+    exchange: Exchange,
+    wallets: Collection[int],
+    *,
+    by: int,
+    told: NotificationKind,
+) -> None:
+    """Announce the move after the commit, and tell the other party of it (`by` made it)."""
     assert exchange.id is not None
+    other = exchange.beneficiary_id if by == exchange.provider_id else exchange.provider_id
+    notify(work, other, told, actor_id=by, exchange_id=exchange.id, listing_id=exchange.listing_id)
     work.publish_after_commit(
         ExchangeUpdated(exchange.id, (exchange.provider_id, exchange.beneficiary_id))
     )
@@ -248,7 +260,12 @@ async def request_exchange(
         assert exchange.id is not None
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange.id)
-        _published(work, exchange, wallets)
+        told = (
+            NotificationKind.APPEAL_ANSWERED
+            if listing.type == ListingType.APPEAL
+            else NotificationKind.EXCHANGE_REQUESTED
+        )
+        _published(work, exchange, wallets, by=member_id, told=told)
     return exchange
 
 
@@ -262,6 +279,7 @@ class Transition:
     target: ExchangeStatus
     by: Callable[[Exchange], Collection[int]]
     who: str
+    told: NotificationKind
 
 
 def _author(exchange: Exchange) -> list[int]:
@@ -277,18 +295,36 @@ def _beneficiary(exchange: Exchange) -> list[int]:
 
 
 ACCEPT = Transition(
-    "acceptExchange", (ExchangeStatus.REQUESTED,), ExchangeStatus.ACCEPTED, _author, "author"
+    "acceptExchange",
+    (ExchangeStatus.REQUESTED,),
+    ExchangeStatus.ACCEPTED,
+    _author,
+    "author",
+    NotificationKind.EXCHANGE_ACCEPTED,
 )
 DECLINE = Transition(
-    "declineExchange", (ExchangeStatus.REQUESTED,), ExchangeStatus.DECLINED, _author, "author"
+    "declineExchange",
+    (ExchangeStatus.REQUESTED,),
+    ExchangeStatus.DECLINED,
+    _author,
+    "author",
+    NotificationKind.EXCHANGE_DECLINED,
 )
-CANCEL = Transition("cancelExchange", OPEN_STATUSES, ExchangeStatus.CANCELLED, _parties, "parties")
+CANCEL = Transition(
+    "cancelExchange",
+    OPEN_STATUSES,
+    ExchangeStatus.CANCELLED,
+    _parties,
+    "parties",
+    NotificationKind.EXCHANGE_CANCELLED,
+)
 COMPLETE = Transition(
     "completeExchange",
     (ExchangeStatus.ACCEPTED,),
     ExchangeStatus.COMPLETED,
     _beneficiary,
     "beneficiary",
+    NotificationKind.EXCHANGE_COMPLETED,
 )
 
 _WHO = {
@@ -333,7 +369,7 @@ async def _move(
         await session.flush()
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange_id)
-        _published(work, exchange, wallets)
+        _published(work, exchange, wallets, by=member_id, told=transition.told)
     return exchange
 
 

@@ -7,6 +7,8 @@ waits for the first to commit (or roll back) and sees its row, on every process.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,6 +23,9 @@ from resolvers.validation import Checks, has_control_characters
 FIELD = "idempotencyKey"
 MAX_KEY_LENGTH = 100
 
+# What the first use of a key gave, and its column.
+Gives = Literal["exchange", "message"]
+
 
 def check_key(checks: Checks, key: str | None) -> None:
     if key is None:
@@ -31,9 +36,11 @@ def check_key(checks: Checks, key: str | None) -> None:
         checks.refuse(FIELD, "must not contain control characters")
 
 
-async def claim(session: AsyncSession, member_id: int, key: str, request: str) -> int | None:
-    """Claim `key` for `request`. None if this is its first use (go ahead, then `record` the
-    exchange); the exchange of the first use if it is a repeat of the same request.
+async def claim(
+    session: AsyncSession, member_id: int, key: str, request: str, gives: Gives = "exchange"
+) -> int | None:
+    """Claim `key` for `request`. None if this is its first use (go ahead, then `record` what
+    it gives); the id of what the first use gave (`gives`) if it is a repeat of the request.
 
     The same key with another request is a VALIDATION error on `idempotencyKey`."""
     insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
@@ -52,15 +59,18 @@ async def claim(session: AsyncSession, member_id: int, key: str, request: str) -
             )
         )
     ).one()
-    if first.request != request or first.exchange_id is None:
+    given: int | None = getattr(first, f"{gives}_id")
+    if first.request != request or given is None:
         raise invalid(FIELD, "was already used for another request")
-    return first.exchange_id
+    return given
 
 
-async def record(session: AsyncSession, member_id: int, key: str, exchange_id: int) -> None:
-    """Remember the exchange that the first use of `key` gave, in the same unit of work."""
+async def record(
+    session: AsyncSession, member_id: int, key: str, given: int, gives: Gives = "exchange"
+) -> None:
+    """Remember what the first use of `key` gave, in the same unit of work."""
     await session.execute(
         update(IdempotencyKey)
         .where(col(IdempotencyKey.member_id) == member_id, col(IdempotencyKey.key) == key)
-        .values(exchange_id=exchange_id)
+        .values({f"{gives}_id": given})
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -11,13 +12,15 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import utcnow
 from realtime.events import AppealCreated
-from resolvers import appeal_feed, ledger
+from resolvers import alerts, appeal_feed, ledger, listing_feed
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
 from resolvers.validation import Checks
+
+log = logging.getLogger("indigo.listings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +76,18 @@ def checked(draft: ListingDraft, max_price: int) -> ListingDraft:
 
 
 async def create_listing(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
+    """Post a listing; once committed, it enters the live feed of every listing."""
     draft = checked(draft, platform.economy.max_price)
     if draft.type is not ListingType.APPEAL:
-        return await _insert(platform, author_id, draft)
-    async with appeal_feed.appeal_turn(platform):
-        return await _insert(platform, author_id, draft)
+        listing = await _insert(platform, author_id, draft)
+    else:
+        async with appeal_feed.appeal_turn(platform):
+            listing = await _insert(platform, author_id, draft)
+    try:
+        await listing_feed.enter_feed(platform, [listing])
+    except Exception:  # committed already: the scheduled job gives it its place
+        log.warning("listing %s awaits its place in the live feed", listing.id, exc_info=True)
+    return listing
 
 
 async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Listing:
@@ -88,6 +98,7 @@ async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Li
         work.session.add(listing)
         await work.session.flush()
         assert listing.id is not None
+        await alerts.tell_watchers(work, listing)
         if draft.type is ListingType.APPEAL:
             work.publish_after_commit(
                 AppealCreated(listing.id, listing.latitude, listing.longitude)

@@ -1,17 +1,26 @@
-"""What a signed-in member hears on their own channel: their exchanges and their wallet."""
+"""What a signed-in member hears on their own channel: their exchanges and their wallet, and
+with replay (resolvers/feeds.py) their messages and notifications."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
-from sqlmodel import col, or_, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import col, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from models import Exchange
+from models import ConversationMember, Exchange, Message, Notification
 from models.columns import utcnow
 from realtime.channels import member_channel
 from resolvers import exchanges, ledger
+from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.platform import Platform
+
+T = TypeVar("T", Message, Notification)
+REPLAY_PAGE = 100
 
 
 async def exchange_updates(
@@ -59,3 +68,78 @@ async def wallet_updates(
                 async with platform.db.read() as session:
                     wallet = await ledger.wallet(session, member_id)
                 yield wallet
+
+
+def _notifications(member_id: int) -> SelectOfScalar[Notification]:
+    return select(Notification).where(col(Notification.member_id) == member_id)
+
+
+def _messages(member_id: int) -> SelectOfScalar[Message]:
+    return (
+        select(Message)
+        .join(
+            ConversationMember,
+            col(ConversationMember.conversation_id) == col(Message.conversation_id),
+        )
+        .where(col(ConversationMember.member_id) == member_id)
+    )
+
+
+async def _latest(platform: Platform, rows: SelectOfScalar[T], cursor: Mapped[int | None]) -> int:
+    async with platform.db.read() as session:
+        return await session.scalar(rows.with_only_columns(func.max(cursor))) or 0
+
+
+async def _replay(
+    platform: Platform, rows: SelectOfScalar[T], cursor: Mapped[int | None], after: int
+) -> AsyncIterator[tuple[T | None, int]]:
+    while True:
+        async with platform.db.read() as session:
+            page = (
+                await session.scalars(
+                    rows.where(cursor > after).order_by(cursor).limit(REPLAY_PAGE)
+                )
+            ).all()
+        for row in page:
+            assert row.id is not None
+            after = row.id
+            yield row, row.id
+        if len(page) < REPLAY_PAGE:
+            return
+
+
+async def _member_feed(
+    platform: Platform,
+    member_id: int,
+    key: str,
+    rows: SelectOfScalar[T],
+    cursor: Mapped[int | None],
+    after: int | None,
+    on_overflow: Callable[[], None],
+) -> AsyncIterator[T]:
+    source: FeedSource[T] = FeedSource(
+        key, partial(_latest, platform, rows, cursor), partial(_replay, platform, rows, cursor)
+    )
+    async with platform.hub.listen([member_channel(member_id)], on_overflow) as listener:
+        async for row in replayed_then_live(listener, source, after):
+            yield row
+
+
+def notification_feed(
+    platform: Platform, member_id: int, after: int | None, on_overflow: Callable[[], None]
+) -> AsyncIterator[Notification]:
+    """Each new notification of this member, in order; with `after` (a notification id),
+    first those since then."""
+    rows = _notifications(member_id)
+    return _member_feed(
+        platform, member_id, "notification", rows, col(Notification.id), after, on_overflow
+    )
+
+
+def message_feed(
+    platform: Platform, member_id: int, after: int | None, on_overflow: Callable[[], None]
+) -> AsyncIterator[Message]:
+    """Each new message this member sends or receives, in order; with `after` (a message
+    id), first those since then."""
+    rows = _messages(member_id)
+    return _member_feed(platform, member_id, "message", rows, col(Message.id), after, on_overflow)

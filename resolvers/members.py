@@ -55,7 +55,9 @@ async def register(
     password: str,
     display_name: str,
     location: GeoPoint | None = None,
+    language: str = "en",
 ) -> SignIn:
+    """A new member, signed in. `language` is that of the mails they will receive."""
     checks = Checks()
     email = checks.email("email", email)
     check_password(checks, password)
@@ -79,6 +81,7 @@ async def register(
             display_name=display_name,
             latitude=location.latitude if location else None,
             longitude=location.longitude if location else None,
+            language=language,
         )
         work.session.add(member)
         try:

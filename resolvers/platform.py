@@ -3,7 +3,7 @@ what this process has learnt of where listings are."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -13,6 +13,7 @@ from models import Database
 from realtime.events import Event, routes
 from realtime.hub import Hub
 from resolvers.economy import Economy
+from resolvers.mail import MailSettings
 from resolvers.rings import RingHints
 
 
@@ -21,10 +22,21 @@ class UnitOfWork:
     """One transaction, and the events to publish once (and only if) it commits."""
 
     session: AsyncSession
+    mail: MailSettings = field(default_factory=MailSettings)
     pending: list[Event] = field(default_factory=list)
+    finishing: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
 
     def publish_after_commit(self, event: Event) -> None:
         self.pending.append(event)
+
+    def before_commit(
+        self, name: str, finish: Callable[[], Awaitable[None]]
+    ) -> Callable[[], Awaitable[None]]:
+        """Run `finish` once, as the last step of the transaction, and return it; if `name`
+        was registered already, that first one runs and is returned instead. For what must
+        be written last, such as notifications, whose feed order takes a lock best held for
+        the shortest time."""
+        return self.finishing.setdefault(name, finish)
 
 
 @dataclass(frozen=True)
@@ -33,12 +45,15 @@ class Platform:
     economy: Economy
     hub: Hub
     rings: RingHints = field(default_factory=RingHints)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         async with self.db.write() as session:
-            work = UnitOfWork(session)
+            work = UnitOfWork(session, self.mail)
             yield work
+            for finish in work.finishing.values():
+                await finish()
         for event in work.pending:
             for channel, message in routes(event):
                 await self.hub.publish(channel, message)

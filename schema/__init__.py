@@ -9,6 +9,9 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
+from schema.alerts import AlertMutation, AlertQuery
+from schema.community_subscriptions import CommunitySubscription
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
@@ -17,11 +20,12 @@ from schema.listings import ListingMutation, ListingQuery
 from schema.members import MemberQuery
 from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nearby import NearbyQuery
+from schema.notifications import NotificationMutation, NotificationQuery
 from schema.rate_limits import rate_limit_mutations
 from schema.reviews import ReviewMutation
 from schema.safety import SafetyMutation, SafetyQuery
 from schema.shared_execution import SharedEventExecution
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription as FeedSubscription
 
 Query = merge_types(
     "Query",
@@ -31,6 +35,9 @@ Query = merge_types(
         NearbyQuery,
         ExchangeQuery,
         LedgerQuery,
+        ConversationQuery,
+        NotificationQuery,
+        AlertQuery,
         SafetyQuery,
         ModerationQuery,
     ),
@@ -41,11 +48,16 @@ Mutation = merge_types(
         AccountMutation,
         ListingMutation,
         ExchangeMutation,
+        ConversationMutation,
+        NotificationMutation,
+        AlertMutation,
         ReviewMutation,
         SafetyMutation,
         ModerationMutation,
     ),
 )
+
+Subscription = merge_types("Subscription", (FeedSubscription, CommunitySubscription))
 
 
 def build_schema(

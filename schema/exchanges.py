@@ -19,7 +19,7 @@ from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
-from schema.members import Member
+from schema.members import Member, load_member
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -54,11 +54,11 @@ class Exchange:
 
     @strawberry.field(description="Who helps, and receives the reward.")
     async def provider(self, info: Info) -> Member:
-        return await _member(info, self.row.provider_id)
+        return await load_member(info, self.row.provider_id)
 
     @strawberry.field(description="Who is helped, and pays (except on an appeal).")
     async def beneficiary(self, info: Info) -> Member:
-        return await _member(info, self.row.beneficiary_id)
+        return await load_member(info, self.row.beneficiary_id)
 
     @strawberry.field(description="The price, or on an appeal the value of the help.")
     def digos(self) -> int:
@@ -87,13 +87,6 @@ class Exchange:
     @strawberry.field
     def updated_at(self) -> datetime:
         return self.row.updated_at
-
-
-async def _member(info: Info, member_id: int) -> Member:
-    member = await info.context.loaders.member.load(member_id)
-    if member is None:
-        raise LookupError(f"no member {member_id}")
-    return Member(row=member)
 
 
 @strawberry.input

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models import Member as MemberRow
-from resolvers import ledger, members
+from resolvers import conversations, ledger, members, notifications
 from resolvers.errors import DomainError, invalid
 from schema.context import Info
 from schema.errors import bad_user_input
@@ -77,6 +77,20 @@ class Member:
             require_owner(info, self.row.id, "a member's email")
         return self.row.email
 
+    @strawberry.field(description="Messages to you not read yet; null for anyone else.")
+    async def unread_messages(self, info: Info) -> int | None:
+        if not self._seen_by_owner(info):
+            return None
+        assert self.row.id is not None
+        return await conversations.unread_messages(info.context.platform, self.row.id)
+
+    @strawberry.field(description="Your notifications not read yet; null for anyone else.")
+    async def unread_notifications(self, info: Info) -> int | None:
+        if not self._seen_by_owner(info):
+            return None
+        assert self.row.id is not None
+        return await notifications.unread_count(info.context.platform, self.row.id)
+
     @strawberry.field(description="Visible to this member alone.")
     async def wallet(self, info: Info) -> Wallet | None:
         if not self.shown_to_owner:
@@ -103,6 +117,14 @@ class Member:
 
         assert self.row.id is not None
         return await reviews_of(info, self.row.id, first, after)
+
+
+async def load_member(info: Info, member_id: int) -> Member:
+    """A member that a row refers to: one that must exist."""
+    member = await info.context.loaders.member.load(member_id)
+    if member is None:
+        raise LookupError(f"no member {member_id}")
+    return Member(row=member)
 
 
 @strawberry.type

@@ -11,3 +11,7 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(
         description="Pass it as `after` to read the next page."
     )
+    has_previous_page: bool = False
+    start_cursor: str | None = strawberry.field(
+        default=None, description="Pass it as `before` to read the previous page."
+    )

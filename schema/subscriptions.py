@@ -58,7 +58,7 @@ class AppealFeedEvent:
         return await self.notice.once(key, execute)
 
 
-def _cut_off(info: Info) -> Callable[[], None]:
+def cut_off(info: Info) -> Callable[[], None]:
     """What to do with a subscriber that fell too far behind: close its socket, and say why."""
     socket = info.context.request
     closing: set[asyncio.Task[None]] = set()
@@ -73,7 +73,7 @@ def _cut_off(info: Info) -> Callable[[], None]:
     return cut_off
 
 
-async def _until_closed() -> None:
+async def until_closed() -> None:
     """Park a subscriber that was cut off: its socket is closing, and the protocol handler
     cancels its operations when it is closed; ending the operation now would send a last
     `complete` after the close frame."""
@@ -87,7 +87,7 @@ def _standpoint(info: Info, author_id: int) -> str:
     return "author" if info.context.viewer_id == author_id else "member"
 
 
-def _fresh_loaders(info: Info) -> None:
+def fresh_loaders(info: Info) -> None:
     info.context.loaders = Loaders(info.context.platform)
 
 
@@ -113,7 +113,7 @@ class Subscription:
                 after=None if after is None else decode_id(CURSOR_KIND, after, "after"),
                 viewer_id=info.context.viewer_id,
             )
-            feed = appeal_feed.appeal_feed(info.context.platform, request, _cut_off(info))
+            feed = appeal_feed.appeal_feed(info.context.platform, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
         lane = Lane.current()
@@ -126,7 +126,7 @@ class Subscription:
                     and await lane.sent(found.notice, standpoint, found.distance_km)
                 ):
                     continue
-                _fresh_loaders(info)
+                fresh_loaders(info)
                 yield AppealFeedEvent(
                     cursor=encode_id(CURSOR_KIND, found.listing.id),
                     distance_km=found.distance_km,
@@ -135,7 +135,7 @@ class Subscription:
                     standpoint=standpoint,
                 )
         except TooSlow:
-            await _until_closed()
+            await until_closed()
 
     @strawberry.subscription(
         description="Each change of status of the signed-in member's exchanges.",
@@ -143,14 +143,14 @@ class Subscription:
     )
     async def exchange_updated(self, info: Info) -> AsyncGenerator[Exchange, None]:
         updates = member_feed.exchange_updates(
-            info.context.platform, signed_in_id(info), _cut_off(info)
+            info.context.platform, signed_in_id(info), cut_off(info)
         )
         try:
             async for exchange in updates:
-                _fresh_loaders(info)
+                fresh_loaders(info)
                 yield Exchange(row=exchange)
         except TooSlow:
-            await _until_closed()
+            await until_closed()
 
     @strawberry.subscription(
         description="The signed-in member's wallet, after every change to it.",
@@ -158,10 +158,10 @@ class Subscription:
     )
     async def wallet_updated(self, info: Info) -> AsyncGenerator[Wallet, None]:
         updates = member_feed.wallet_updates(
-            info.context.platform, signed_in_id(info), _cut_off(info)
+            info.context.platform, signed_in_id(info), cut_off(info)
         )
         try:
             async for wallet in updates:
                 yield Wallet.from_wallet(wallet)
         except TooSlow:
-            await _until_closed()
+            await until_closed()

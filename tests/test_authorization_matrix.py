@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from indigo.settings import Settings
-from models import Database
+from models import Database, Message
 from tests.api import Api, SignedIn
+from tests.community import count, notifications_of, sent, unread
 from tests.economy import books, exchange_of, move, post_listing, refusal, wallet, wallet_of
 from tests.live import member_channel_of, post_appeal, served, subscribed
 from tests.trust import OPERATIONS, moderator, payload, send
@@ -437,3 +438,168 @@ async def test_moderators_decisions_by_anyone_else_change_nothing(
     moderating = await moderator(api, database)
     queue = (await send(api, "ModerationQueue", token=moderating.token))["data"]
     assert [e["node"]["status"] for e in queue["moderationQueue"]["edges"]] == ["OPEN"]
+
+
+# The community: conversations, notifications, their settings and alerts.
+
+
+@dataclass(frozen=True)
+class Talk:
+    """Bob asked Alice a question on her listing: their conversation, and Alice's
+    notifications (the exchange Bob requested, and the message)."""
+
+    conversation: str
+    message: str
+    notifications: list[str]
+
+
+@pytest.fixture
+async def talk(api: Api, world: World) -> Talk:
+    asked = await sent(api, world.bob, "Is it still on?", listingId=world.listing)
+    told = await notifications_of(api, world.alice)
+    return Talk(asked["conversation"]["id"], asked["id"], [n["id"] for n in told])
+
+
+async def test_a_conversation_is_its_two_members_alone(api: Api, world: World, talk: Talk) -> None:
+    one = "query($id: ID!) { conversation(id: $id) { id unreadCount } }"
+    inbox = "{ conversations { edges { node { id } } } }"
+
+    alone = await as_each(
+        api, one, {"id": talk.conversation}, ["conversation"], other=world.carol, owner=world.alice
+    )
+    listed = await as_each(
+        api, inbox, {}, ["conversations", "edges"], other=world.carol, owner=world.bob
+    )
+
+    assert alone == (UNAUTHENTICATED, None, {"id": talk.conversation, "unreadCount": 1})
+    assert listed == (UNAUTHENTICATED, [], [{"node": {"id": talk.conversation}}])
+
+
+async def test_notifications_and_unread_counts_are_their_member_alone(
+    api: Api, world: World, talk: Talk
+) -> None:
+    listed = await as_each(
+        api,
+        "{ notifications { edges { node { kind } } } }",
+        {},
+        ["notifications", "edges"],
+        other=world.carol,
+        owner=world.alice,
+    )
+    counts = await as_each(
+        api,
+        MEMBER % "unreadMessages unreadNotifications",
+        {"member": world.alice.id},
+        ["member"],
+        other=world.bob,
+        owner=world.alice,
+    )
+
+    assert listed == (
+        UNAUTHENTICATED,
+        [],
+        [{"node": {"kind": "MESSAGE_RECEIVED"}}, {"node": {"kind": "EXCHANGE_REQUESTED"}}],
+    )
+    assert counts == (
+        {"unreadMessages": None, "unreadNotifications": None},
+        {"unreadMessages": None, "unreadNotifications": None},
+        {"unreadMessages": 1, "unreadNotifications": 2},
+    )
+
+
+async def test_settings_and_alerts_are_their_member_alone(api: Api, world: World) -> None:
+    choice = {"settings": [{"kind": "ALERT_MATCH", "delivery": "APP"}]}
+    await api.data("UpdateNotificationSettings", {"input": choice}, token=world.alice.token)
+    await api.data(
+        "CreateAlert", {"input": {"near": PARIS, "radiusKm": 3}}, token=world.alice.token
+    )
+    setting = "{ notificationSettings { kind delivery } }"
+    alerts = "{ myAlerts { radiusKm } }"
+
+    settings = await as_each(
+        api, setting, {}, ["notificationSettings"], other=world.carol, owner=world.alice
+    )
+    saved = await as_each(api, alerts, {}, ["myAlerts"], other=world.carol, owner=world.alice)
+
+    alert_match = {"kind": "ALERT_MATCH", "delivery": "DAILY_DIGEST"}
+    assert settings[0] == UNAUTHENTICATED
+    assert alert_match in settings[1]
+    assert {"kind": "ALERT_MATCH", "delivery": "APP"} in settings[2]
+    assert saved == (UNAUTHENTICATED, [], [{"radiusKm": 3.0}])
+
+
+async def test_community_mutations_by_outsiders_change_nothing(
+    api: Api, world: World, talk: Talk, database: Database
+) -> None:
+    alert = (
+        await api.data(
+            "CreateAlert", {"input": {"near": PARIS, "radiusKm": 3}}, token=world.alice.token
+        )
+    )["createAlert"]["alert"]["id"]
+    attempts: list[tuple[str, dict[str, Any], str, str]] = [
+        (
+            "SendMessage",
+            {"conversationId": talk.conversation, "body": "hi"},
+            "sendMessage",
+            "message",
+        ),
+        (
+            "MarkConversationRead",
+            {"conversationId": talk.conversation},
+            "markConversationRead",
+            "conversation",
+        ),
+        (
+            "MarkNotificationsRead",
+            {"upToId": talk.notifications[0]},
+            "markNotificationsRead",
+            "unreadCount",
+        ),
+        ("DeleteAlert", {"alertId": alert}, "deleteAlert", "deletedAlertId"),
+    ]
+    messages = await count(database, Message)
+
+    for operation, input, field, result in attempts:
+        anonymous = await api.client_op(operation, {"input": input})
+        by_carol = (await api.data(operation, {"input": input}, token=world.carol.token))[field]
+        assert seen(anonymous, []) == UNAUTHENTICATED, operation
+        assert by_carol[result] is None, operation
+        assert [e["code"] for e in by_carol["userErrors"]] == ["NOT_FOUND"], operation
+
+    signed_in_only: list[tuple[str, dict[str, Any]]] = [
+        ("UpdateNotificationSettings", {"settings": []}),
+        ("CreateAlert", {"near": PARIS, "radiusKm": 1}),
+    ]
+    for operation, needs in signed_in_only:
+        anonymous = await api.client_op(operation, {"input": needs})
+        assert seen(anonymous, []) == UNAUTHENTICATED, operation
+    assert await count(database, Message) == messages
+    assert await unread(api, world.alice) == (1, 2)
+    assert len((await api.data("MyAlerts", token=world.alice.token))["myAlerts"]) == 1
+
+
+async def test_live_messages_reach_their_two_members_alone(
+    settings: Settings, database: Database
+) -> None:
+    async with served(settings) as server:
+        alice = await server.api.register(display_name="Alice")
+        bob = await server.api.register(display_name="Bob")
+        carol = await server.api.register(display_name="Carol")
+        offer = await post_listing(server.api, alice, "OFFER", PRICE)
+        async with (
+            subscribed(server.url, "MessageFeed", token=alice.token) as alices,
+            subscribed(server.url, "MessageFeed", token=carol.token) as carols,
+        ):
+            await server.listening_to(member_channel_of(alice))
+            await server.listening_to(member_channel_of(carol))
+            await sent(server.api, bob, "from Bob", listingId=offer)
+            await sent(server.api, carol, "from Carol", listingId=offer)
+            heard_by_alice = [(await alices.next())["messageAdded"] for _ in range(2)]
+            heard_by_carol = (await carols.next())["messageAdded"]
+
+    assert [m["message"]["body"] for m in heard_by_alice] == ["from Bob", "from Carol"]
+    # Carol's first event is her own message: Bob's never reached her.
+    assert (heard_by_carol["message"]["body"], heard_by_carol["message"]["mine"]) == (
+        "from Carol",
+        True,
+    )

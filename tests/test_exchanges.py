@@ -648,14 +648,21 @@ async def test_each_move_tells_both_members_and_each_changed_wallet(
         assert refusal(refused) == [("FORBIDDEN", "exchangeId")]
         await exchange_of(api, "CancelExchange", author, exchangeId=exchange["id"])
         async with asyncio.timeout(10):
-            heard["author"] = [(await anext(to_author)).body for _ in range(2)]
-            heard["requester"] = [(await anext(to_requester)).body for _ in range(4)]
+            heard["author"] = [(await anext(to_author)).body for _ in range(3)]
+            heard["requester"] = [(await anext(to_requester)).body for _ in range(5)]
 
     exchange_id = decode_id("Exchange", exchange["id"])
-    assert heard["author"] == [{"exchange": exchange_id}, {"exchange": exchange_id}]
+    # Each move also tells the other member with a notification: the request the author,
+    # the cancellation the requester.
+    assert heard["author"] == [
+        {"exchange": exchange_id},
+        {"notification": 1},
+        {"exchange": exchange_id},
+    ]
     assert heard["requester"] == [
         {"exchange": exchange_id},
         {"wallet": _pk(requester)},
         {"exchange": exchange_id},
         {"wallet": _pk(requester)},
+        {"notification": 2},
     ]

@@ -114,6 +114,8 @@ def client_operations() -> SearchStrategy[Body]:
         )
         if operation.operation is graphql.OperationType.SUBSCRIPTION or name == "Logout":
             continue
+        if graphql.validate(ROOTS, graphql.parse(document)):
+            continue  # not built yet: tests/test_schema.py reports it
         variables = {
             v.variable.name.value: cast(
                 graphql.GraphQLInputType, graphql.type_from_ast(ROOTS, v.type)

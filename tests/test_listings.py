@@ -165,10 +165,12 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
             return await session.get(Listing, appeal_id) is not None
 
     async with hub.listen([channel], on_overflow=lambda: None) as feed:
-        await create(api, alice, type="NEED", digos=3)
+        need = await create(api, alice, type="NEED", digos=3)
         refused = await create(api, alice, type="APPEAL", digos=5)  # not short of digos
         posting = asyncio.create_task(create(api, alice, type="APPEAL", digos=30))
         async with asyncio.timeout(5):
+            # The need is heard on the feed of every listing (listingCreated) alone.
+            in_every_listing_feed = await anext(feed)
             notice = await anext(feed)
         # Read while the mutation may still be answering: the row must already be committed.
         seen_when_notified = await visible(notice.body.get("appeal"))
@@ -176,6 +178,10 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
 
     assert refused["userErrors"][0]["code"] == "NOT_SHORT_OF_DIGOS"
     assert posted["userErrors"] == []
+    assert in_every_listing_feed.body == {
+        "listing": 1,
+        "id": decode_id("Listing", need["listing"]["id"]),
+    }
     assert notice.body == {"appeal": decode_id("Listing", posted["listing"]["id"])}
     assert seen_when_notified
 

@@ -17,8 +17,10 @@ SDL = ROOT / "schema.graphql"
 def test_the_contract_is_copied_for_every_feature_built() -> None:
     assert sorted(p.name for p in CLIENTS.glob("*.graphql")) == [
         "account.graphql",
+        "community.graphql",
         "exchanges.graphql",
         "listings.graphql",
+        "live-community.graphql",
         "live.graphql",
     ]
 

@@ -10,6 +10,7 @@ import pytest
 
 from indigo.settings import Settings
 from models import Database
+from realtime.channels import OUTBOX_CHANNEL
 from tests.economy import exchange_of, post_listing
 from tests.live import Served, Subscription, member_channel_of, served, subscribed
 
@@ -97,4 +98,6 @@ async def test_a_subscriber_without_a_token_gets_nothing_private(
         message = await anonymous.message()
 
     assert [e["extensions"]["code"] for e in errors_of(message)] == ["UNAUTHENTICATED"]
-    assert server.hub.fanout.channel_count == 0
+    # The one channel left is the outbox's, which wakes the mail sender.
+    assert server.hub.fanout.channel_count == 1
+    assert server.hub.fanout.listeners(OUTBOX_CHANNEL) == 1

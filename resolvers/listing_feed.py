@@ -1,0 +1,211 @@
+"""The all-listings live feed (`listingCreated`): every new offer, need and appeal within a
+circle, replayed from a cursor, then live (resolvers/feeds.py).
+
+The cursor is a listing's position in the feed, given after its listing committed by a
+sequencer that takes one listing at a time across processes and publishes it before letting
+the next one in: positions become visible, and are announced, in order, while posting a
+listing waits on no lock shared by the whole network inside its own transaction. A listing
+whose process stopped between its commit and its position is given one by a scheduled job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, func, or_, select
+
+from models import Listing, ListingFeedEntry, ListingStatus, ListingType, Member
+from realtime.channels import cells_in_box
+from realtime.events import ListingCreated
+from realtime.fanout import Notice
+from resolvers import members
+from resolvers.appeal_feed import FeedRequest, check_feed
+from resolvers.feeds import FeedSource, replayed_then_live
+from resolvers.geo import GeoPoint
+from resolvers.ledger import dialect
+from resolvers.nearby import Box, bounding_box, haversine_km
+from resolvers.platform import Platform
+from resolvers.scheduler import Job
+
+LISTING_FEED_TURN = "listing-feed"
+REPLAY_PAGE = 100
+# A listing this long without a position lost its process before it got one.
+ORPHAN_AFTER = timedelta(seconds=10)
+# How far back (in listing ids) orphans are looked for.
+ORPHAN_REACH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFeedRequest:
+    near: GeoPoint
+    radius_km: float
+    types: Collection[ListingType] | None = None
+    categories: Collection[str] | None = None
+    after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedListing:
+    position: int
+    listing: Listing
+    author: Member | None
+    distance_km: float
+    notice: Notice | None = None
+
+
+async def enter_feed(platform: Platform, listings: Collection[Listing]) -> None:
+    """Give committed listings their positions, in this order, and announce them."""
+    async with platform.db.turn(LISTING_FEED_TURN), platform.unit_of_work() as work:
+        insert = postgresql_insert if dialect(work.session) == "postgresql" else sqlite_insert
+        for listing in listings:
+            assert listing.id is not None
+            position = await work.session.scalar(
+                insert(ListingFeedEntry)
+                .values(listing_id=listing.id)
+                .on_conflict_do_nothing(index_elements=["listing_id"])
+                .returning(col(ListingFeedEntry.position))
+            )
+            if position is not None:  # not placed already by the job below
+                work.publish_after_commit(
+                    ListingCreated(position, listing.id, listing.latitude, listing.longitude)
+                )
+
+
+async def place_orphans(platform: Platform, due: datetime) -> None:
+    """The scheduled job: position the listings whose process stopped before doing it."""
+    async with platform.db.read() as session:
+        first, last = (
+            await session.execute(
+                select(
+                    func.min(col(ListingFeedEntry.listing_id)),
+                    func.max(col(ListingFeedEntry.listing_id)),
+                )
+            )
+        ).one()
+        if first is None or last is None:
+            return  # listings from before the feed (or seeded without it) are not new
+        orphans = (
+            await session.scalars(
+                select(Listing)
+                .outerjoin(ListingFeedEntry, col(ListingFeedEntry.listing_id) == col(Listing.id))
+                .where(
+                    col(Listing.id) > max(first, last - ORPHAN_REACH),
+                    col(ListingFeedEntry.position).is_(None),
+                    col(Listing.created_at) < due - ORPHAN_AFTER,
+                )
+                .order_by(col(Listing.id))
+            )
+        ).all()
+    if orphans:
+        await enter_feed(platform, orphans)
+
+
+PLACE_ORPHAN_LISTINGS = Job("place-orphan-listings", place_orphans)
+
+
+def listing_feed(
+    platform: Platform, request: ListingFeedRequest, on_overflow: Callable[[], None]
+) -> AsyncIterator[FeedListing]:
+    """The feed, or a DomainError now (not at the first listing) if the request is wrong."""
+    check_feed(FeedRequest(request.near, request.radius_km, request.categories))
+    return _feed(platform, request, on_overflow)
+
+
+async def _feed(
+    platform: Platform, request: ListingFeedRequest, on_overflow: Callable[[], None]
+) -> AsyncIterator[FeedListing]:
+    box = bounding_box(request.near, request.radius_km)
+
+    async def live(notice: Notice, position: int) -> FeedListing | None:
+        listing_id = notice.body.get("id")
+        if not isinstance(listing_id, int):
+            return None
+        found = await notice.once(("listing", listing_id), _loader(platform, listing_id))
+        return None if found is None else _matching(request, position, *found, notice)
+
+    source = FeedSource(
+        "listing", partial(_latest, platform), partial(_replay, platform, request, box), live
+    )
+    async with platform.hub.listen(
+        cells_in_box(box.south, box.north, box.longitudes), on_overflow
+    ) as listener:
+        async for found in replayed_then_live(listener, source, request.after):
+            yield found
+
+
+async def _latest(platform: Platform) -> int:
+    async with platform.db.read() as session:
+        return await session.scalar(select(func.max(col(ListingFeedEntry.position)))) or 0
+
+
+async def _replay(
+    platform: Platform, request: ListingFeedRequest, box: Box, after: int
+) -> AsyncIterator[tuple[FeedListing | None, int]]:
+    last = after
+    while True:
+        async with platform.db.read() as session:
+            page = (
+                await session.execute(
+                    select(ListingFeedEntry.position, Listing)
+                    .join(Listing, col(Listing.id) == col(ListingFeedEntry.listing_id))
+                    .where(
+                        col(ListingFeedEntry.position) > last,
+                        col(Listing.latitude).between(box.south - 0.01, box.north + 0.01),
+                        or_(
+                            *(
+                                col(Listing.longitude).between(west - 0.01, east + 0.01)
+                                for west, east in box.longitudes
+                            )
+                        ),
+                    )
+                    .order_by(col(ListingFeedEntry.position))
+                    .limit(REPLAY_PAGE)
+                )
+            ).all()
+        authors = await members.get_members(platform, [row.author_id for _, row in page])
+        for (position, listing), author in zip(page, authors, strict=True):
+            assert position is not None
+            last = position
+            yield _matching(request, position, listing, author), position
+        if len(page) < REPLAY_PAGE:
+            return
+
+
+def _loader(
+    platform: Platform, listing_id: int
+) -> Callable[[], Coroutine[Any, Any, tuple[Listing, Member | None] | None]]:
+    async def load() -> tuple[Listing, Member | None] | None:
+        async with platform.db.read() as session:
+            listing = await session.get(Listing, listing_id)
+            if listing is None:
+                return None
+            return listing, await session.get(Member, listing.author_id)
+
+    return load
+
+
+def _matching(
+    request: ListingFeedRequest,
+    position: int,
+    listing: Listing,
+    author: Member | None,
+    notice: Notice | None = None,
+) -> FeedListing | None:
+    """The listing if it is for this feed, its distance from its rounded point."""
+    if listing.status != ListingStatus.OPEN:
+        return None
+    if request.types and listing.type not in request.types:
+        return None
+    if request.categories and listing.category not in request.categories:
+        return None
+    shown = GeoPoint(listing.latitude, listing.longitude).rounded()
+    distance = haversine_km(request.near, shown)
+    if distance > request.radius_km:
+        return None
+    return FeedListing(position, listing, author, distance, notice)

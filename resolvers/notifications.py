@@ -1,0 +1,245 @@
+"""Notifications: each event that concerns a member, stored for them in the transaction of
+the event, pushed on their channel after it commits, and mailed as they chose (at once, in
+the daily digest, or not at all)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, func, select
+
+from models import Delivery, Listing, Member, Notification, NotificationKind, NotificationSetting
+from models.columns import utcnow
+from realtime.events import NotificationAdded
+from resolvers.errors import DomainError, ErrorCode
+from resolvers.feed_order import take_feed_turns
+from resolvers.notification_texts import Told, notification_mail
+from resolvers.outbox import enqueue_mail
+from resolvers.pages import Page
+from resolvers.platform import Platform, UnitOfWork
+
+NOTIFICATIONS_LINK = "/notifications"
+SETTINGS_LINK = "/settings/notifications"
+
+# What a member gets before choosing: mail at once for what waits on them, the rest in the
+# daily digest.
+DEFAULT_DELIVERY: dict[NotificationKind, Delivery] = {
+    NotificationKind.EXCHANGE_REQUESTED: Delivery.EMAIL,
+    NotificationKind.EXCHANGE_ACCEPTED: Delivery.EMAIL,
+    NotificationKind.EXCHANGE_DECLINED: Delivery.DAILY_DIGEST,
+    NotificationKind.EXCHANGE_CANCELLED: Delivery.EMAIL,
+    NotificationKind.EXCHANGE_COMPLETED: Delivery.DAILY_DIGEST,
+    NotificationKind.MESSAGE_RECEIVED: Delivery.EMAIL,
+    NotificationKind.REVIEW_RECEIVED: Delivery.DAILY_DIGEST,
+    NotificationKind.APPEAL_ANSWERED: Delivery.EMAIL,
+    NotificationKind.ALERT_MATCH: Delivery.DAILY_DIGEST,
+    NotificationKind.LISTING_EXPIRING: Delivery.EMAIL,
+    NotificationKind.MODERATION: Delivery.EMAIL,
+}
+
+
+@dataclass
+class _Batch:
+    """The notifications of one unit of work, written as its last step."""
+
+    work: UnitOfWork
+    rows: list[Notification] = field(default_factory=list)
+
+    async def __call__(self) -> None:
+        await _write(self.work, self.rows)
+
+
+def notify(
+    work: UnitOfWork,
+    member_id: int,
+    kind: NotificationKind,
+    *,
+    actor_id: int | None = None,
+    exchange_id: int | None = None,
+    listing_id: int | None = None,
+    message_id: int | None = None,
+) -> None:
+    """Tell `member_id` of an event, in the caller's unit of work.
+
+    The notification is written as the transaction's last step (with its mail, if the member
+    wants one at once, or marked for their daily digest), so it exists if and only if the
+    event commits; it is pushed on the member's channel (`notificationAdded`) after the
+    commit. `actor_id` is who caused it (left out of their own notifications: nobody is told
+    of what they did themselves); the ids name what it is about.
+    """
+    if member_id == actor_id:
+        return
+    batch = work.before_commit("notifications", _Batch(work))
+    assert isinstance(batch, _Batch)
+    batch.rows.append(
+        Notification(
+            member_id=member_id,
+            kind=kind,
+            actor_id=actor_id,
+            exchange_id=exchange_id,
+            listing_id=listing_id,
+            message_id=message_id,
+        )
+    )
+
+
+async def _delivery_of(
+    work: UnitOfWork, pairs: set[tuple[int, NotificationKind]]
+) -> dict[tuple[int, NotificationKind], Delivery]:
+    members = {member for member, _ in pairs}
+    chosen = await work.session.scalars(
+        select(NotificationSetting).where(col(NotificationSetting.member_id).in_(members))
+    )
+    choices = {(s.member_id, NotificationKind(s.kind)): Delivery(s.delivery) for s in chosen}
+    return {pair: choices.get(pair, DEFAULT_DELIVERY[pair[1]]) for pair in pairs}
+
+
+async def _write(work: UnitOfWork, rows: list[Notification]) -> None:
+    session = work.session
+    await take_feed_turns(session, [row.member_id for row in rows])
+    deliveries = await _delivery_of(work, {(row.member_id, row.kind) for row in rows})
+    rows = sorted(rows, key=lambda row: row.member_id)
+    for row in rows:
+        row.digest_pending = deliveries[row.member_id, row.kind] is Delivery.DAILY_DIGEST
+        session.add(row)
+    await session.flush()
+    mailed = [row for row in rows if deliveries[row.member_id, row.kind] is Delivery.EMAIL]
+    if mailed:
+        await _mail_at_once(work, mailed)
+    for row in rows:
+        assert row.id is not None
+        work.publish_after_commit(NotificationAdded(row.id, row.member_id))
+
+
+async def told(work: UnitOfWork, rows: Sequence[Notification]) -> list[Told]:
+    """What each notification names, by name, for its text."""
+    member_ids = {r.actor_id for r in rows if r.actor_id is not None}
+    listing_ids = {r.listing_id for r in rows if r.listing_id is not None}
+    names = dict(
+        (
+            await work.session.execute(
+                select(col(Member.id), col(Member.display_name)).where(
+                    col(Member.id).in_(member_ids)
+                )
+            )
+        ).all()
+    )
+    titles = dict(
+        (
+            await work.session.execute(
+                select(col(Listing.id), col(Listing.title)).where(col(Listing.id).in_(listing_ids))
+            )
+        ).all()
+    )
+    return [
+        Told(
+            NotificationKind(r.kind),
+            actor=names.get(r.actor_id) if r.actor_id is not None else None,
+            listing=titles.get(r.listing_id) if r.listing_id is not None else None,
+        )
+        for r in rows
+    ]
+
+
+async def _mail_at_once(work: UnitOfWork, rows: list[Notification]) -> None:
+    recipients = {
+        m.id: m
+        for m in await work.session.scalars(
+            select(Member).where(col(Member.id).in_({r.member_id for r in rows}))
+        )
+    }
+    for row, what in zip(rows, await told(work, rows), strict=True):
+        member = recipients[row.member_id]
+        mail = notification_mail(
+            what,
+            name=member.display_name,
+            language=member.language,
+            link=work.mail.link(NOTIFICATIONS_LINK),
+            settings=work.mail.link(SETTINGS_LINK),
+        )
+        await enqueue_mail(
+            work,
+            to_address=member.email,
+            subject=mail.subject,
+            body=mail.body,
+            member_id=member.id,
+        )
+
+
+async def my_notifications(
+    platform: Platform,
+    member_id: int,
+    *,
+    unread_only: bool,
+    first: int,
+    before: int | None = None,
+) -> Page[Notification]:
+    """The member's notifications, newest first; `before` is the id of the last one seen."""
+    query = (
+        select(Notification)
+        .where(col(Notification.member_id) == member_id)
+        .order_by(col(Notification.id).desc())
+        .limit(first + 1)
+    )
+    if unread_only:
+        query = query.where(col(Notification.read_at).is_(None))
+    if before is not None:
+        query = query.where(col(Notification.id) < before)
+    async with platform.db.lookups() as session:
+        return Page.of(list((await session.scalars(query)).all()), first)
+
+
+async def unread_count(platform: Platform, member_id: int) -> int:
+    async with platform.db.lookups() as session:
+        return (
+            await session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(
+                    col(Notification.member_id) == member_id,
+                    col(Notification.read_at).is_(None),
+                )
+            )
+            or 0
+        )
+
+
+async def mark_read(platform: Platform, member_id: int, up_to: int | None) -> int:
+    """Mark read the member's notifications up to and including id `up_to` (all if None):
+    the number still unread. NOT_FOUND for an id that is not one of theirs."""
+    now: datetime = utcnow()
+    async with platform.unit_of_work() as work:
+        if up_to is not None:
+            named = await work.session.get(Notification, up_to)
+            if named is None or named.member_id != member_id:
+                raise DomainError.of(
+                    ErrorCode.NOT_FOUND, "no notification of yours has this id", "upToId"
+                )
+        statement = update(Notification).where(
+            col(Notification.member_id) == member_id, col(Notification.read_at).is_(None)
+        )
+        if up_to is not None:
+            statement = statement.where(col(Notification.id) <= up_to)
+        await work.session.execute(statement.values(read_at=now))
+    return await unread_count(platform, member_id)
+
+
+async def get_notifications(
+    platform: Platform, notification_ids: list[int], member_id: int
+) -> list[Notification | None]:
+    """The notifications with these ids, in the same order: None where there is none or it
+    is not `member_id`'s (no one else may see it)."""
+    async with platform.db.lookups() as session:
+        rows = (
+            await session.scalars(
+                select(Notification).where(
+                    col(Notification.id).in_(notification_ids),
+                    col(Notification.member_id) == member_id,
+                )
+            )
+        ).all()
+    by_id = {n.id: n for n in rows}
+    return [by_id.get(i) for i in notification_ids]

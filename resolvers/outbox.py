@@ -1,0 +1,130 @@
+"""The mail outbox: a mail is written in the transaction of what causes it, and sent later,
+never inside a request, by the process that runs the scheduled jobs.
+
+Each mail is claimed before it is sent (its next attempt pushed past the time a send may
+take, by a conditional update), so two senders, say one whose lease ran out mid-send and its
+successor, never both send it. A failed attempt waits `retry_seconds`, doubled after each
+failure up to an hour, then tries again; a mail waits in the database through restarts and
+an SMTP server that is down, until it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, func, select
+
+from models import Database, Mail
+from models.columns import utcnow
+from realtime.events import MailQueued
+from resolvers.mail import SMTP_TIMEOUT_SECONDS, MailSettings, Postman, postman_for
+from resolvers.platform import Platform, UnitOfWork
+from resolvers.scheduler import Job
+
+log = logging.getLogger("indigo.outbox")
+
+MAX_RETRY = timedelta(hours=1)
+# Longer than one send may take (connecting and sending have their timeouts), so a claim
+# outlives its send.
+CLAIM = timedelta(seconds=3 * SMTP_TIMEOUT_SECONDS)
+BATCH = 50
+
+
+async def enqueue_mail(
+    work: UnitOfWork,
+    *,
+    to_address: str,
+    subject: str,
+    body: str,
+    member_id: int | None = None,
+) -> Mail:
+    """Put a plain-text mail in the outbox, in the caller's transaction: it is sent after
+    that transaction commits, and never if it rolls back. Links in `body` come from
+    `MailSettings.link`."""
+    mail = Mail(member_id=member_id, to_address=to_address, subject=subject, body=body)
+    work.session.add(mail)
+    await work.session.flush()
+    if MailQueued() not in work.pending:
+        work.publish_after_commit(MailQueued())
+    return mail
+
+
+def retry_delay(settings: MailSettings, attempts: int) -> timedelta:
+    """The wait before the next attempt, after `attempts` failed ones."""
+    seconds = settings.retry_seconds * 2 ** min(attempts - 1, 20)
+    return min(timedelta(seconds=seconds), MAX_RETRY)
+
+
+async def send_due_mail(
+    sessions: Database, settings: MailSettings, postman: Postman, *, now: datetime
+) -> int:
+    """Send every mail due by `now`, oldest first, one batch at a time: the number sent."""
+    sent = 0
+    while True:
+        async with sessions.read() as session:
+            due = (
+                await session.scalars(
+                    select(Mail)
+                    .where(col(Mail.sent_at).is_(None), col(Mail.next_attempt_at) <= now)
+                    .order_by(col(Mail.next_attempt_at), col(Mail.id))
+                    .limit(BATCH)
+                )
+            ).all()
+        for mail in due:
+            if await _claim(sessions, mail):
+                sent += await _attempt(sessions, settings, postman, mail)
+        if len(due) < BATCH:
+            return sent
+
+
+async def _claim(sessions: Database, mail: Mail) -> bool:
+    async with sessions.write() as session:
+        claimed = await session.execute(
+            update(Mail)
+            .where(
+                col(Mail.id) == mail.id,
+                col(Mail.sent_at).is_(None),
+                col(Mail.next_attempt_at) == mail.next_attempt_at,
+            )
+            .values(next_attempt_at=utcnow() + CLAIM, attempts=col(Mail.attempts) + 1)
+        )
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+async def _attempt(
+    sessions: Database, settings: MailSettings, postman: Postman, mail: Mail
+) -> int:
+    try:
+        await postman.send(mail)
+    except Exception as error:  # any failure to hand it over: try again later
+        attempts = mail.attempts + 1
+        wait = retry_delay(settings, attempts)
+        log.warning("mail %s: attempt %d failed (%s); next in %s", mail.id, attempts, error, wait)
+        values: dict[str, object] = {
+            "next_attempt_at": utcnow() + wait,
+            "last_error": str(error)[:500] or type(error).__name__,
+        }
+        sent = 0
+    else:
+        values = {"sent_at": utcnow(), "last_error": None}
+        sent = 1
+    async with sessions.write() as session:
+        await session.execute(update(Mail).where(col(Mail.id) == mail.id).values(**values))
+    return sent
+
+
+async def unsent_count(session: AsyncSession) -> int:
+    """The outbox's depth: mails not sent yet."""
+    unsent = select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
+    return await session.scalar(unsent) or 0
+
+
+async def send_mail(platform: Platform, due: datetime) -> None:
+    """The scheduler's job: send what is due."""
+    await send_due_mail(platform.db, platform.mail, postman_for(platform.mail), now=due)
+
+
+SEND_MAIL = Job("send-mail", send_mail)

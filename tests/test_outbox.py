@@ -1,0 +1,224 @@
+"""Mail goes out from the outbox, by one sender, against a real SMTP server: once each, none
+twice, none lost while the server is down."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
+from starlette.applications import Starlette
+
+from indigo.settings import Settings
+from models import Database, Mail, ScheduledJob
+from models.columns import utcnow
+from realtime.hub import Hub
+from resolvers.economy import Economy
+from resolvers.platform import Platform
+from resolvers.scheduler import Job, Scheduler
+from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
+from tests.community import count, notifications_of, sent
+from tests.economy import exchange_of, post_listing
+from tests.polling import until
+from tests.smtp_server import SmtpServer, smtp_server, text_of
+from tests.variants import app_with
+
+PUBLIC_URL = "https://indigo.example"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def mailing_app(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Starlette]:
+    """The app sending mail to the test's SMTP server, its scheduler ticking fast."""
+    async with app_with(
+        settings,
+        smtp_url=smtp.url,
+        public_url=PUBLIC_URL,
+        scheduler_tick_seconds=0.05,
+        mail_retry_seconds=0.1,
+    ) as application:
+        yield application
+
+
+@pytest.fixture
+async def mailing(mailing_app: Starlette) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=mailing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
+        yield Api(http)
+
+
+async def unsent(database: Database) -> list[Mail]:
+    async with database.read() as session:
+        return list((await session.scalars(select(Mail).where(col(Mail.sent_at).is_(None)))).all())
+
+
+async def test_a_request_mails_the_listing_author_at_once_and_once(
+    mailing: Api, mailing_app: Starlette, smtp: SmtpServer, database: Database
+) -> None:
+    alice = await mailing.register(email="alice@example.org", display_name="Alice")
+    bob = await mailing.register(email="bob@example.org", display_name="Bob")
+    listing = await post_listing(mailing, alice, "OFFER", 5)
+
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+
+    await until(lambda: len(smtp.inbox.mails) == 1)
+    mail = smtp.inbox.mails[0]
+    assert mail["To"] == "alice@example.org"
+    assert mail["Subject"] == "Indigo: Bob asked for “offer for 5”"
+    assert f"{PUBLIC_URL}/notifications" in text_of(mail)
+    for _ in range(3):
+        await mailing_app.state.scheduler.tick()
+    assert len(smtp.inbox.mails) == 1
+    assert await unsent(database) == []
+
+
+async def test_mail_waits_while_the_server_is_down_then_goes_out_once_each(
+    mailing: Api, smtp: SmtpServer, database: Database
+) -> None:
+    authors = [await mailing.register(display_name=f"Author {i}") for i in range(3)]
+    bob = await mailing.register(display_name="Bob")
+    smtp.stop()
+
+    for author in authors:
+        listing = await post_listing(mailing, author, "OFFER", 1)
+        await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+
+    async def all_tried_and_failed() -> bool:
+        waiting = await unsent(database)
+        return len(waiting) == 3 and all(m.attempts >= 2 and m.last_error for m in waiting)
+
+    await until(all_tried_and_failed)
+    smtp.start()
+
+    async def all_sent() -> bool:
+        return await unsent(database) == []
+
+    await until(lambda: len(smtp.inbox.mails) == 3)
+    await until(all_sent)
+    assert sorted(m["To"] for m in smtp.inbox.mails) == sorted(a.email for a in authors)
+    assert len({m["Message-ID"] for m in smtp.inbox.mails}) == 3
+
+
+@pytest.fixture
+def platform(database: Database) -> Platform:
+    """The platform of a process that runs no scheduler of its own."""
+    return Platform(db=database, economy=Economy(), hub=Hub("memory://"))
+
+
+async def test_one_process_at_a_time_runs_the_jobs(platform: Platform) -> None:
+    first, second = (Scheduler(platform, [], holder=name) for name in ("first", "second"))
+
+    assert (await first.tick(), await second.tick(), await first.tick()) == (True, False, True)
+    await first._release()
+    assert (await second.tick(), await first.tick()) == (True, False)
+
+
+async def test_a_restart_neither_skips_nor_repeats_a_due_run(platform: Platform) -> None:
+    runs: list[datetime] = []
+
+    async def record(_: Platform, due: datetime) -> None:
+        runs.append(due)
+
+    start = utcnow() - timedelta(hours=2, minutes=30)
+    job = Job("record", record, every=timedelta(hours=1), first_due=lambda _: start)
+
+    assert await Scheduler(platform, [job], holder="before").tick()
+    assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
+    restarted = Scheduler(platform, [job], holder="after")
+    await Scheduler(platform, [], holder="before")._release()
+    assert await restarted.tick()
+    assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
+
+
+async def _choose(api: Api, member: SignedIn, **deliveries: str) -> None:
+    settings = [{"kind": kind, "delivery": delivery} for kind, delivery in deliveries.items()]
+    payload = (
+        await api.data(
+            "UpdateNotificationSettings", {"input": {"settings": settings}}, token=member.token
+        )
+    )["updateNotificationSettings"]
+    assert payload["userErrors"] == []
+
+
+async def test_a_member_who_chose_the_app_only_gets_no_mail(
+    mailing: Api, mailing_app: Starlette, smtp: SmtpServer, database: Database
+) -> None:
+    alice = await mailing.register(display_name="Alice")
+    bob = await mailing.register(display_name="Bob")
+    await _choose(mailing, alice, EXCHANGE_REQUESTED="APP")
+    listing = await post_listing(mailing, alice, "OFFER", 5)
+
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+    for _ in range(3):
+        await mailing_app.state.scheduler.tick()
+
+    assert len(await notifications_of(mailing, alice)) == 1
+    assert smtp.inbox.mails == []
+    assert await count(database, Mail) == 0
+
+
+async def test_the_daily_digest_groups_the_day_in_one_mail(
+    mailing: Api, mailing_app: Starlette, smtp: SmtpServer, database: Database
+) -> None:
+    alice = await mailing.register(email="alice@example.org", display_name="Alice")
+    bob = await mailing.register(display_name="Bob")
+    await _choose(
+        mailing, alice, EXCHANGE_REQUESTED="DAILY_DIGEST", MESSAGE_RECEIVED="DAILY_DIGEST"
+    )
+    listing = await post_listing(mailing, alice, "OFFER", 5)
+    await sent(mailing, bob, "Is it still there?", listingId=listing)
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+    await mailing_app.state.scheduler.tick()
+    assert smtp.inbox.mails == []
+
+    async with database.write() as session:  # midnight comes
+        await session.execute(
+            update(ScheduledJob)
+            .where(col(ScheduledJob.name) == "daily-digest")
+            .values(next_run_at=utcnow())
+        )
+    await until(lambda: len(smtp.inbox.mails) == 1)
+    for _ in range(3):
+        await mailing_app.state.scheduler.tick()
+
+    [digest] = smtp.inbox.mails
+    assert (digest["To"], digest["Subject"]) == ("alice@example.org", "Indigo: your day")
+    assert "- Bob sent you a message\n- Bob asked for “offer for 5”\n" in text_of(digest)
+
+
+async def test_mail_is_in_the_language_the_member_registered_in(
+    mailing: Api, smtp: SmtpServer
+) -> None:
+    registered = await mailing.http.post(
+        "/graphql",
+        json={
+            "query": CLIENT_DOCUMENTS["Register"],
+            "variables": {
+                "input": {
+                    "email": "amelie@example.org",
+                    "password": "correct horse battery",
+                    "displayName": "Amélie",
+                }
+            },
+        },
+        headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"},
+    )
+    payload = registered.json()["data"]["register"]
+    amelie = SignedIn(payload["token"], payload["member"]["id"], "amelie@example.org")
+    bob = await mailing.register(display_name="Bob")
+    listing = await post_listing(mailing, amelie, "OFFER", 5)
+
+    await exchange_of(mailing, "RequestExchange", bob, listingId=listing)
+
+    await until(lambda: len(smtp.inbox.mails) == 1)
+    [mail] = smtp.inbox.mails
+    assert mail["Subject"] == "Indigo: Bob a demandé « offer for 5 »"
+    assert text_of(mail).startswith("Bonjour Amélie,\n\nBob a demandé « offer for 5 »\n")
