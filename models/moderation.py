@@ -50,6 +50,7 @@ class ModerationLogEntry(SQLModel, table=True):
     moderator_id: int = Field(foreign_key="member.id")
     member_id: int | None = Field(default=None, foreign_key="member.id")
     listing_id: int | None = Field(default=None, foreign_key="listing.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")
     report_id: int | None = Field(default=None, foreign_key="report.id")
     reason: str = Field(max_length=1000)
     outcome: str = Field(default="", max_length=1000)

@@ -26,7 +26,7 @@ class ReportStatus(StrEnum):
 
 class Report(SQLModel, table=True):
     """A member's report. `member_id` is always the member concerned: the one reported, or
-    the author of the listing reported, so that a moderator may act on them."""
+    the author of the listing or message reported, so that a moderator may act on them."""
 
     __table_args__ = (
         UniqueConstraint("reporter_id", "idempotency_key", name="uq_report_reporter_key"),
@@ -37,6 +37,7 @@ class Report(SQLModel, table=True):
     reporter_id: int = Field(foreign_key="member.id", index=True)
     member_id: int = Field(foreign_key="member.id")
     listing_id: int | None = Field(default=None, foreign_key="listing.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")
     reason: ReportReason = Field(sa_type=String(20))
     details: str | None = Field(default=None, max_length=1000)
     status: ReportStatus = Field(default=ReportStatus.OPEN, sa_type=String(10))

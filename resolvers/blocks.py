@@ -47,14 +47,19 @@ async def hidden_from(platform: Platform, viewer_id: int | None) -> frozenset[in
     if viewer_id is None:
         return frozenset()
     async with platform.db.lookups() as session:
-        rows = await session.execute(
-            select(col(Block.blocker_id), col(Block.blocked_id)).where(
-                (col(Block.blocker_id) == viewer_id) | (col(Block.blocked_id) == viewer_id)
-            )
+        return await blocked_either_way(session, viewer_id)
+
+
+async def blocked_either_way(session: AsyncSession, member_id: int) -> frozenset[int]:
+    """The members `member_id` blocked, and those who blocked them."""
+    rows = await session.execute(
+        select(col(Block.blocker_id), col(Block.blocked_id)).where(
+            (col(Block.blocker_id) == member_id) | (col(Block.blocked_id) == member_id)
         )
-        return frozenset(
-            blocked if blocker == viewer_id else blocker for blocker, blocked in rows.all()
-        )
+    )
+    return frozenset(
+        blocked if blocker == member_id else blocker for blocker, blocked in rows.all()
+    )
 
 
 async def _member(session: AsyncSession, member_id: int) -> Member:

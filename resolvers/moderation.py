@@ -15,8 +15,10 @@ from models import (
     Listing,
     ListingStatus,
     Member,
+    Message,
     ModerationAction,
     ModerationLogEntry,
+    NotificationKind,
     Report,
     ReportStatus,
     Suspension,
@@ -24,8 +26,9 @@ from models import (
 from models.columns import utcnow
 from resolvers import exchanges, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.notifications import notify
 from resolvers.pages import Page
-from resolvers.platform import Platform
+from resolvers.platform import Platform, UnitOfWork
 from resolvers.validation import Checks
 
 MAX_REASON = 1000
@@ -116,6 +119,7 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
             moderator_id=moderator_id,
             member_id=report.member_id,
             listing_id=report.listing_id,
+            message_id=report.message_id,
             report_id=report.id,
             reason=decision.reason,
             outcome=applied.outcome,
@@ -123,6 +127,8 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
         )
         session.add(entry)
         await session.flush()
+        if decision.action is not ModerationAction.DISMISS:
+            _tell(work, report.member_id, report.listing_id, report.message_id)
 
     cancelled: int | None = None
     if applied.suspension_id is not None:
@@ -141,6 +147,9 @@ async def _apply(
         return _Applied("report dismissed")
     if decision.action is ModerationAction.HIDE_LISTING:
         return _Applied("listing hidden", to_cancel=await _hide_listing(session, report))
+    if decision.action is ModerationAction.HIDE_MESSAGE:
+        await _hide_message(session, report)
+        return _Applied("message hidden")
     if decision.action is ModerationAction.SUSPEND_MEMBER:
         assert decision.suspend_until is not None
         return await _suspend(session, report.member_id, decision.suspend_until, moderator_id)
@@ -163,6 +172,19 @@ async def _suspend(
     )
 
 
+def _tell(
+    work: UnitOfWork, member_id: int, listing_id: int | None, message_id: int | None = None
+) -> None:
+    """Tell the member concerned of a decision about them. Who took it is not named."""
+    notify(
+        work,
+        member_id,
+        NotificationKind.MODERATION,
+        listing_id=listing_id,
+        message_id=message_id,
+    )
+
+
 async def _hide_listing(session: AsyncSession, report: Report) -> list[int]:
     """Hide the reported listing: the ids of the requests on it, to cancel."""
     if report.listing_id is None:
@@ -180,6 +202,14 @@ async def _hide_listing(session: AsyncSession, report: Report) -> list[int]:
         .order_by(col(Exchange.id))
     )
     return [i for i in requested.all() if i is not None]
+
+
+async def _hide_message(session: AsyncSession, report: Report) -> None:
+    if report.message_id is None:
+        raise invalid("action", "this report names no message")
+    message = await session.get(Message, report.message_id, with_for_update=True)
+    assert message is not None
+    message.hidden_at = utcnow()
 
 
 async def _cancel(platform: Platform, party_id: int, exchange_ids: list[int]) -> int:
@@ -227,6 +257,7 @@ async def restore_member(
                 ErrorCode.INVALID_STATE, "this member is not suspended", "memberId"
             )
         suspension, shown = lifted
+        _tell(work, member_id, None)
         work.session.add(
             ModerationLogEntry(
                 action=ModerationAction.RESTORE_MEMBER,

@@ -1,4 +1,4 @@
-"""Reports: any member may report a member or a listing to the moderators."""
+"""Reports: any member may report a member, a listing or a message to the moderators."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models import Listing, Member, Report, ReportReason
-from resolvers import idempotency
+from models import Listing, Member, Message, Report, ReportReason
+from resolvers import conversations, idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.platform import Platform
 from resolvers.validation import Checks
 
 MAX_DETAILS = 1000
-TARGETS = ("memberId", "listingId")
+TARGETS = ("memberId", "listingId", "messageId")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class ReportDraft:
     reason: ReportReason
     member_id: int | None = None
     listing_id: int | None = None
+    message_id: int | None = None
     details: str | None = None
     idempotency_key: str | None = None
 
@@ -31,6 +32,7 @@ class ReportDraft:
     def request(self) -> str:
         return (
             f"report member={self.member_id} listing={self.listing_id} "
+            f"message={self.message_id} "
             f"reason={self.reason} details={sha256((self.details or '').encode()).hexdigest()}"
         )
 
@@ -39,7 +41,9 @@ def _checked(draft: ReportDraft) -> ReportDraft:
     checks = Checks()
     given = [
         name
-        for name, value in zip(TARGETS, (draft.member_id, draft.listing_id), strict=True)
+        for name, value in zip(
+            TARGETS, (draft.member_id, draft.listing_id, draft.message_id), strict=True
+        )
         if value is not None
     ]
     if not given:
@@ -54,7 +58,12 @@ def _checked(draft: ReportDraft) -> ReportDraft:
     idempotency.check_key(checks, draft.idempotency_key)
     checks.done()
     return ReportDraft(
-        draft.reason, draft.member_id, draft.listing_id, details, draft.idempotency_key
+        draft.reason,
+        draft.member_id,
+        draft.listing_id,
+        draft.message_id,
+        details,
+        draft.idempotency_key,
     )
 
 
@@ -72,6 +81,7 @@ async def report(platform: Platform, reporter_id: int, draft: ReportDraft) -> Re
                 reporter_id=reporter_id,
                 member_id=member_id,
                 listing_id=draft.listing_id,
+                message_id=draft.message_id,
                 reason=draft.reason,
                 details=draft.details,
                 idempotency_key=draft.idempotency_key,
@@ -85,6 +95,12 @@ async def report(platform: Platform, reporter_id: int, draft: ReportDraft) -> Re
             raise
         return first
     return filed
+
+
+async def reported_message(platform: Platform, message_id: int) -> Message | None:
+    """A reported message, for its reporter (a member of its conversation) or a moderator."""
+    async with platform.db.lookups() as session:
+        return await session.get(Message, message_id)
 
 
 async def _first_use(platform: Platform, reporter_id: int, draft: ReportDraft) -> Report | None:
@@ -101,8 +117,17 @@ async def _first_use(platform: Platform, reporter_id: int, draft: ReportDraft) -
 
 
 async def _member_concerned(session: AsyncSession, reporter_id: int, draft: ReportDraft) -> int:
-    """The member a report is about: the one reported, or the listing's author."""
-    if draft.listing_id is not None:
+    """The member a report is about: the one reported, or the author of the listing or
+    message. A message is reported by the other member of its conversation alone: to anyone
+    else it does not exist."""
+    if draft.message_id is not None:
+        message = await session.get(Message, draft.message_id)
+        if message is None or not await conversations.is_party(
+            session, message.conversation_id, reporter_id
+        ):
+            raise DomainError.of(ErrorCode.NOT_FOUND, "no message has this id", "messageId")
+        member_id, field = message.author_id, "messageId"
+    elif draft.listing_id is not None:
         listing = await session.get(Listing, draft.listing_id)
         if listing is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")

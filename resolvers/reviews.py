@@ -11,10 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models import Exchange, ExchangeStatus, ListingType, Review, Transfer, TransferKind
+from models import (
+    Exchange,
+    ExchangeStatus,
+    ListingType,
+    NotificationKind,
+    Review,
+    Transfer,
+    TransferKind,
+)
 from models.columns import utcnow
 from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform
 from resolvers.validation import Checks
@@ -102,6 +111,14 @@ async def review_exchange(platform: Platform, author_id: int, draft: ReviewDraft
             )
             session.add(review)
             await session.flush()
+            notify(
+                work,
+                review.subject_id,
+                NotificationKind.REVIEW_RECEIVED,
+                actor_id=author_id,
+                exchange_id=exchange.id,
+                listing_id=exchange.listing_id,
+            )
     except IntegrityError:  # the same review, sent twice at once: the other one won
         async with platform.db.lookups() as session:
             first = await _first_review(session, author_id, draft)

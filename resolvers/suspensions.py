@@ -42,6 +42,12 @@ async def active(session: AsyncSession, member_id: int) -> Suspension | None:
     )
 
 
+async def refuse_if_other_suspended(session: AsyncSession, member_id: int, field: str) -> None:
+    """SUSPENDED if `member_id`, whom someone wants to reach, is suspended."""
+    if await active(session, member_id) is not None:
+        raise DomainError.of(ErrorCode.SUSPENDED, "this member is suspended", field)
+
+
 async def refuse_if_suspended(platform: Platform, member_id: int) -> None:
     async with platform.db.lookups() as session:
         suspension = await active(session, member_id)

@@ -11,6 +11,7 @@ from models import ReportReason, ReportStatus
 from resolvers import blocks, reports
 from resolvers.reports import ReportDraft
 from schema.context import Info
+from schema.conversations import Message
 from schema.errors import UserError, payload_or_user_errors
 from schema.exchanges import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
@@ -68,12 +69,20 @@ class Report:
         listing = await info.context.loaders.listing.load(self.row.listing_id)
         return None if listing is None else Listing(row=listing)
 
+    @strawberry.field(description="The message reported, if a message was.")
+    async def message(self, info: Info) -> Message | None:
+        if self.row.message_id is None:
+            return None
+        message = await reports.reported_message(info.context.platform, self.row.message_id)
+        return None if message is None else Message(row=message)
+
 
 @strawberry.input(description="Exactly one of memberId, listingId or messageId.")
 class ReportInput:
     reason: ReportReason
     member_id: strawberry.ID | None = None
     listing_id: strawberry.ID | None = None
+    message_id: strawberry.ID | None = None
     details: str | None = strawberry.field(default=None, description="At most 1,000.")
     idempotency_key: str | None = IDEMPOTENCY_KEY
 
@@ -122,6 +131,7 @@ class SafetyMutation:
                 reason=input.reason,
                 member_id=_optional_id("Member", input.member_id, "memberId"),
                 listing_id=_optional_id("Listing", input.listing_id, "listingId"),
+                message_id=_optional_id("Message", input.message_id, "messageId"),
                 details=input.details,
                 idempotency_key=input.idempotency_key,
             )

@@ -14,11 +14,11 @@ import pytest
 
 from indigo.settings import Settings
 from models import Database, Message
-from tests.api import Api, SignedIn
+from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.community import count, notifications_of, sent, unread
 from tests.economy import books, exchange_of, move, post_listing, refusal, wallet, wallet_of
 from tests.live import member_channel_of, post_appeal, served, subscribed
-from tests.trust import OPERATIONS, moderator, payload, send
+from tests.trust import moderator, payload, send
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -334,7 +334,7 @@ async def test_my_blocks(api: Api, world: World) -> None:
     await payload(api, "BlockMember", world.alice, memberId=world.bob.id)
 
     outcome = await as_each(
-        api, OPERATIONS["MyBlocks"], {}, ["myBlocks"], other=world.carol, owner=world.alice
+        api, CLIENT_DOCUMENTS["MyBlocks"], {}, ["myBlocks"], other=world.carol, owner=world.alice
     )
 
     assert outcome == (UNAUTHENTICATED, [], [{"id": world.bob.id, "displayName": "Camille"}])
@@ -403,7 +403,7 @@ async def test_the_moderators_console(
     moderating = await moderator(api, database)
 
     outcome = await as_each(
-        api, OPERATIONS[operation], {}, path, other=world.carol, owner=moderating
+        api, CLIENT_DOCUMENTS[operation], {}, path, other=world.carol, owner=moderating
     )
 
     assert outcome == (UNAUTHENTICATED, FORBIDDEN, [])
@@ -426,7 +426,7 @@ async def test_moderators_decisions_by_anyone_else_change_nothing(
 
     outcome = await as_each(
         api,
-        OPERATIONS[operation],
+        CLIENT_DOCUMENTS[operation],
         {"input": inputs[operation]},
         [],
         other=world.carol,

@@ -22,6 +22,7 @@ def test_the_contract_is_copied_for_every_feature_built() -> None:
         "listings.graphql",
         "live-community.graphql",
         "live.graphql",
+        "moderation.graphql",
     ]
 
 

@@ -1,4 +1,5 @@
-"""Reviews, reports, blocks, moderators, suspensions and the moderation log.
+"""Reviews, reports, blocks, moderators, suspensions and the moderation log; messages may be
+hidden by a moderator.
 
 Revision ID: 0007
 Revises: 0005
@@ -26,6 +27,7 @@ def _at(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
 
 
 def upgrade() -> None:
+    op.add_column("message", _at("hidden_at", nullable=True))
     op.create_table(
         "review",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -49,6 +51,7 @@ def upgrade() -> None:
         _member("reporter_id"),
         _member("member_id"),
         sa.Column("listing_id", sa.Integer(), sa.ForeignKey("listing.id"), nullable=True),
+        sa.Column("message_id", sa.Integer(), sa.ForeignKey("message.id"), nullable=True),
         sa.Column("reason", sa.String(20), nullable=False),
         sa.Column("details", sa.String(1000), nullable=True),
         sa.Column("status", sa.String(10), nullable=False),
@@ -91,6 +94,7 @@ def upgrade() -> None:
         _member("moderator_id"),
         _member("member_id", nullable=True),
         sa.Column("listing_id", sa.Integer(), sa.ForeignKey("listing.id"), nullable=True),
+        sa.Column("message_id", sa.Integer(), sa.ForeignKey("message.id"), nullable=True),
         sa.Column("report_id", sa.Integer(), sa.ForeignKey("report.id"), nullable=True),
         sa.Column("reason", sa.String(1000), nullable=False),
         sa.Column("outcome", sa.String(1000), nullable=False),
@@ -102,3 +106,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("moderation_log_entry", "suspension", "moderator", "block", "report", "review"):
         op.drop_table(table)
+    with op.batch_alter_table("message") as message:
+        message.drop_column("hidden_at")
