@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from indigo.settings import Settings
-from models import Database
+from models import Database, Message
 from schema.ids import encode_id
 from schema.subscriptions import CURSOR_KIND
 from tests.api import Api, SignedIn
+from tests.community import count, notifications_of, refused, sent
+from tests.community import send as send_message
 from tests.economy import books, exchange_of, members, move, post_listing, refusal
 from tests.live import PARIS, feed_variables, post_appeal, served, subscribed
 from tests.trust import codes, payload, send
@@ -136,3 +138,62 @@ async def test_the_live_appeal_feed_leaves_out_a_blocked_member(
     assert first_for_blocked["appealCreated"]["appeal"]["id"] == shown
     assert first_for_helper["appealCreated"]["appeal"]["id"] == hidden
     assert replayed["appealCreated"]["appeal"]["id"] == shown
+
+
+async def test_a_blocked_pair_cannot_message_each_other(api: Api, database: Database) -> None:
+    alice, bob = await members(api, 2)
+    alices_offer = await post_listing(api, alice, "OFFER", 5)
+    exchange = await exchange_of(api, "RequestExchange", bob, listingId=alices_offer)
+    question = await sent(api, bob, "Still available?", listingId=alices_offer)
+    conversation = question["conversation"]["id"]
+    await block(api, alice, bob)
+
+    outcomes = [
+        await send_message(api, bob, "Hello?", listingId=alices_offer),
+        await send_message(api, alice, "Hello?", conversationId=conversation),
+        await send_message(api, bob, "Hello?", exchangeId=exchange["id"]),
+    ]
+
+    assert [refused(o) for o in outcomes] == [
+        [("BLOCKED", "listingId")],
+        [("BLOCKED", "conversationId")],
+        [("BLOCKED", "exchangeId")],
+    ]
+    assert await count(database, Message) == 1
+
+
+async def test_the_live_listing_feed_and_alerts_leave_out_a_blocked_member(
+    settings: Settings, database: Database
+) -> None:
+    async with served(settings) as server:
+        author, blocked_watcher, watcher = await members(server.api, 3)
+        for member in (blocked_watcher, watcher):
+            created = await server.api.data(
+                "CreateAlert", {"input": {"near": PARIS, "radiusKm": 5}}, token=member.token
+            )
+            assert created["createAlert"]["userErrors"] == []
+        await block(server.api, blocked_watcher, author)
+        variables = {"near": PARIS, "radiusKm": 10}
+        async with (
+            subscribed(
+                server.url, "ListingFeed", variables, token=blocked_watcher.token
+            ) as blocked_feed,
+            subscribed(server.url, "ListingFeed", variables, token=watcher.token) as feed,
+        ):
+            await server.listening(PARIS, count=2)
+            hidden = await post_listing(server.api, author, "OFFER", 5)
+            shown = await post_listing(server.api, watcher, "OFFER", 5)
+            first_for_blocked = await blocked_feed.next()
+            first_for_watcher = await feed.next()
+        told = {
+            member.id: [
+                n["listing"]["id"]
+                for n in await notifications_of(server.api, member)
+                if n["kind"] == "ALERT_MATCH"
+            ]
+            for member in (blocked_watcher, watcher)
+        }
+
+    assert first_for_blocked["listingCreated"]["listing"]["id"] == shown
+    assert first_for_watcher["listingCreated"]["listing"]["id"] == hidden
+    assert told == {blocked_watcher.id: [shown], watcher.id: [hidden]}

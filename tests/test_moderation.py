@@ -16,10 +16,17 @@ from models import Database, Listing, Suspension
 from models.columns import utcnow
 from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
+from tests.community import notifications_of, refused, sent
+from tests.community import send as send_message
 from tests.economy import books, exchange_of, members, post_listing, wallet, wallet_of
 from tests.trust import codes, moderator, payload, send
 
 PASSWORD = "correct horse battery"
+HIDDEN_BODIES = """
+query($id: ID!) {
+  conversation(id: $id) { messages { edges { node { body hidden } } } }
+}
+"""
 
 
 async def reported(api: Api, reporter: SignedIn, **target: str) -> str:
@@ -269,3 +276,67 @@ async def test_a_suspension_that_ran_out_lets_the_member_sign_in(
 
     assert codes(refused) == [("SUSPENDED", None)]
     assert codes(await login(api, suspect)) == []
+
+
+async def test_a_reported_message_is_hidden_and_its_author_told(
+    api: Api, database: Database
+) -> None:
+    author, asker, outsider = await members(api, 3)
+    moderating = await moderator(api, database)
+    offer = await post_listing(api, author, "OFFER", 5)
+    question = await sent(api, asker, "Still available?", listingId=offer)
+    answer = await sent(
+        api, author, "Call me on 06 00 00 00 00", conversationId=question["conversation"]["id"]
+    )
+
+    by_outsider = await payload(api, "Report", outsider, messageId=answer["id"], reason="SCAM")
+    own = await payload(api, "Report", author, messageId=answer["id"], reason="SCAM")
+    report = await reported(api, asker, messageId=answer["id"])
+    queued = (await send(api, "ModerationQueue", token=moderating.token))["data"]
+    wrong_kind = await resolve(api, moderating, report, "HIDE_LISTING")
+    hidden = await resolve(api, moderating, report, "HIDE_MESSAGE")
+    seen = await api.post(
+        HIDDEN_BODIES,
+        {"id": question["conversation"]["id"]},
+        token=asker.token,
+    )
+
+    assert codes(by_outsider) == [("NOT_FOUND", "messageId")]
+    assert codes(own) == [("VALIDATION", "messageId")]
+    [queued_report] = [e["node"] for e in queued["moderationQueue"]["edges"]]
+    assert queued_report["message"] == {"id": answer["id"], "body": answer["body"]}
+    assert queued_report["member"]["id"] == author.id
+    assert codes(wrong_kind) == [("VALIDATION", "action")]
+    assert hidden["report"]["status"] == "ACTIONED"
+    assert [e["node"] for e in seen["data"]["conversation"]["messages"]["edges"]] == [
+        {"body": "Still available?", "hidden": False},
+        {"body": "", "hidden": True},
+    ]
+    told = await notifications_of(api, author)
+    assert [(n["kind"], n["actor"], n["message"]) for n in told if n["kind"] == "MODERATION"] == [
+        ("MODERATION", None, {"id": answer["id"]})
+    ]
+    [entry] = await log(api, moderating)
+    assert entry["action"] == "HIDE_MESSAGE"
+
+
+async def test_a_suspended_member_cannot_be_written_to_and_is_told(
+    api: Api, database: Database
+) -> None:
+    suspect, neighbour = await members(api, 2)
+    moderating = await moderator(api, database)
+    offer = await post_listing(api, suspect, "OFFER", 5)
+    question = await sent(api, neighbour, "Hello", listingId=offer)
+    report = await reported(api, neighbour, memberId=suspect.id)
+    await resolve(api, moderating, report, "SUSPEND_MEMBER", suspendUntil=later())
+
+    refused_message = await send_message(
+        api, neighbour, "Are you there?", conversationId=question["conversation"]["id"]
+    )
+    restored = await payload(api, "RestoreMember", moderating, memberId=suspect.id, reason="ok")
+    signed_in = await login(api, suspect)
+    told = await notifications_of(api, SignedIn(signed_in["token"], suspect.id, suspect.email))
+
+    assert refused(refused_message) == [("SUSPENDED", "conversationId")]
+    assert restored["userErrors"] == []
+    assert [n["kind"] for n in told if n["kind"] == "MODERATION"] == ["MODERATION"] * 2

@@ -11,6 +11,7 @@ from models import Database, Exchange, Review
 from models.columns import utcnow
 from schema.ids import decode_id
 from tests.api import Api
+from tests.community import notifications_of
 from tests.economy import earn_goodvibes, exchange_of, members, post_listing
 from tests.trust import codes, completed_exchange, payload, send
 
@@ -187,3 +188,18 @@ async def test_a_new_member_card_has_no_average(api: Api, database: Database) ->
         "averageRating": None,
     }
     assert card["reviews"] == {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
+async def test_the_member_reviewed_is_told(api: Api, database: Database) -> None:
+    provider, beneficiary = await members(api, 2)
+    exchange = await completed_exchange(api, provider, beneficiary)
+
+    await payload(api, "ReviewExchange", beneficiary, exchangeId=exchange, rating=5)
+
+    told = await notifications_of(api, provider)
+    assert [
+        (n["actor"]["id"], n["exchange"]["id"]) for n in told if n["kind"] == "REVIEW_RECEIVED"
+    ] == [(beneficiary.id, exchange)]
+    assert [
+        n for n in await notifications_of(api, beneficiary) if n["kind"] == "REVIEW_RECEIVED"
+    ] == []
