@@ -603,3 +603,24 @@ async def test_live_messages_reach_their_two_members_alone(
         "from Carol",
         True,
     )
+
+
+async def test_a_message_is_reported_by_the_members_of_its_conversation_alone(
+    api: Api, world: World, database: Database
+) -> None:
+    question = await sent(api, world.bob, "Is it still on?", listingId=world.listing)
+    variables = {"input": {"messageId": question["id"], "reason": "SPAM"}}
+
+    anonymous = await send(api, "Report", variables)
+    by_carol = await payload(api, "Report", world.carol, messageId=question["id"], reason="SPAM")
+    by_alice = await payload(api, "Report", world.alice, messageId=question["id"], reason="SPAM")
+
+    assert seen(anonymous, []) == UNAUTHENTICATED
+    assert by_carol == {
+        "report": None,
+        "userErrors": [
+            {"code": "NOT_FOUND", "field": "messageId", "message": "no message has this id"}
+        ],
+    }
+    assert by_alice["userErrors"] == []
+    assert by_alice["report"]["status"] == "OPEN"
