@@ -41,6 +41,8 @@ from schema.context import Context, bearer_token
 from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
+# The task of the process's scheduler (resolvers/scheduler.py), named for logs and tests.
+SCHEDULED_JOBS = "scheduled jobs"
 NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 
@@ -145,7 +147,7 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.connect()
-        jobs = asyncio.create_task(scheduler.run())
+        jobs = asyncio.create_task(scheduler.run(), name=SCHEDULED_JOBS)
         try:
             yield
         finally:
