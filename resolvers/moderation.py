@@ -24,7 +24,7 @@ from models import (
     Suspension,
 )
 from models.columns import utcnow
-from resolvers import exchanges, suspensions
+from resolvers import exchanges, sanctions, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
 from resolvers.pages import Page
@@ -107,7 +107,7 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
             raise DomainError.of(
                 ErrorCode.INVALID_STATE, "this report was already resolved", "reportId"
             )
-        applied = await _apply(session, report, decision, moderator_id)
+        applied = await _apply(work, report, decision, moderator_id)
         report.status = (
             ReportStatus.DISMISSED
             if decision.action is ModerationAction.DISMISS
@@ -132,7 +132,7 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
 
     cancelled: int | None = None
     if applied.suspension_id is not None:
-        cancelled = await suspensions.cancel_open_exchanges(platform, report.member_id)
+        cancelled = await sanctions.cancel_open_exchanges(platform, report.member_id)
     elif applied.to_cancel:
         cancelled = await _cancel(platform, report.member_id, applied.to_cancel)
     if cancelled is not None:
@@ -141,8 +141,9 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
 
 
 async def _apply(
-    session: AsyncSession, report: Report, decision: Decision, moderator_id: int
+    work: UnitOfWork, report: Report, decision: Decision, moderator_id: int
 ) -> _Applied:
+    session = work.session
     if decision.action is ModerationAction.DISMISS:
         return _Applied("report dismissed")
     if decision.action is ModerationAction.HIDE_LISTING:
@@ -152,20 +153,21 @@ async def _apply(
         return _Applied("message hidden")
     if decision.action is ModerationAction.SUSPEND_MEMBER:
         assert decision.suspend_until is not None
-        return await _suspend(session, report.member_id, decision.suspend_until, moderator_id)
+        return await _suspend(work, report.member_id, decision.suspend_until, moderator_id)
     raise invalid("action", "this report names nothing this action applies to")
 
 
 async def _suspend(
-    session: AsyncSession, member_id: int, until: datetime, moderator_id: int
+    work: UnitOfWork, member_id: int, until: datetime, moderator_id: int
 ) -> _Applied:
+    session = work.session
     if member_id == moderator_id:
         raise invalid("action", "you cannot suspend yourself")
     # The member's row is locked so that two decisions on them take turns.
     await session.get(Member, member_id, with_for_update=True)
     if await suspensions.active(session, member_id) is not None:
         raise DomainError.of(ErrorCode.INVALID_STATE, "this member is already suspended", "action")
-    suspension, revoked = await suspensions.suspend(session, member_id, until)
+    suspension, revoked = await sanctions.suspend(work, member_id, until)
     return _Applied(
         f"sign-ins revoked: {revoked}; listings hidden: {len(suspension.hidden_listing_ids)}",
         suspension_id=suspension.id,
@@ -251,7 +253,7 @@ async def restore_member(
         member = await work.session.get(Member, member_id)
         if member is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, "no member has this id", "memberId")
-        lifted = await suspensions.lift(work.session, member_id)
+        lifted = await sanctions.lift(work.session, member_id)
         if lifted is None:
             raise DomainError.of(
                 ErrorCode.INVALID_STATE, "this member is not suspended", "memberId"
