@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     goodvibe_value: Positive = ECONOMY.goodvibe_value
     max_discount_percent: Annotated[int, Field(ge=0, le=100)] = ECONOMY.max_discount_percent
     max_open_appeals: NonNegative = ECONOMY.max_open_appeals
+    max_appeal_rewards_per_month: NonNegative = ECONOMY.max_appeal_rewards_per_month
+    max_pair_appeals_per_month: NonNegative = ECONOMY.max_pair_appeals_per_month
 
     token_ttl_hours: Positive = ECONOMY.token_ttl_hours
     login_attempts_per_minute: Positive = ECONOMY.login_attempts_per_minute
@@ -186,6 +188,8 @@ class Settings(BaseSettings):
             goodvibe_value=self.goodvibe_value,
             max_discount_percent=self.max_discount_percent,
             max_open_appeals=self.max_open_appeals,
+            max_appeal_rewards_per_month=self.max_appeal_rewards_per_month,
+            max_pair_appeals_per_month=self.max_pair_appeals_per_month,
             token_ttl_hours=self.token_ttl_hours,
             login_attempts_per_minute=self.login_attempts_per_minute,
             listing_ttl_days=self.listing_ttl_days,

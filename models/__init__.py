@@ -12,9 +12,12 @@ from models.listing_feed import ListingFeedEntry
 from models.listings import Listing, ListingKind, ListingStatus, ListingType
 from models.mail import Mail
 from models.members import AccountToken, AccountTokenPurpose, AuthToken, Member
+from models.moderation import ModerationAction, ModerationLogEntry, Moderator, Suspension
 from models.notifications import Delivery, Notification, NotificationKind, NotificationSetting
 from models.persisted_queries import PersistedQuery
 from models.rate_limits import RateLimitCounter
+from models.reviews import Review
+from models.safety import Block, Report, ReportReason, ReportStatus
 from models.scheduler import ScheduledJob, SchedulerLease
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "Alert",
     "Asset",
     "AuthToken",
+    "Block",
     "Conversation",
     "ConversationMember",
     "Database",
@@ -41,13 +45,21 @@ __all__ = [
     "Mail",
     "Member",
     "Message",
+    "ModerationAction",
+    "ModerationLogEntry",
+    "Moderator",
     "Notification",
     "NotificationKind",
     "NotificationSetting",
     "PersistedQuery",
     "RateLimitCounter",
+    "Report",
+    "ReportReason",
+    "ReportStatus",
+    "Review",
     "ScheduledJob",
     "SchedulerLease",
+    "Suspension",
     "Transfer",
     "TransferKind",
 ]

@@ -41,3 +41,4 @@ class Message(SQLModel, table=True):
     author_id: int = Field(foreign_key="member.id")
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # by a moderator

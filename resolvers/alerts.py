@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import col, func, select
 
 from models import Alert, Listing, ListingType, Member, NotificationKind
+from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -124,6 +125,7 @@ async def tell_watchers(work: UnitOfWork, listing: Listing) -> None:
         )
     )
     watchers = {a.member_id for a in near if matches(a, listing, listing.search_text)}
+    watchers -= await blocks.blocked_either_way(work.session, listing.author_id)
     for member_id in sorted(watchers):
         notify(
             work,

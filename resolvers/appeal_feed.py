@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlmodel import col, func, or_, select
 from models import Listing, ListingStatus, ListingType, Member
 from realtime.channels import cells_in_box
 from realtime.fanout import Notice
-from resolvers import members
+from resolvers import blocks, members
 from resolvers.categories import SLUGS
 from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GeoPoint
@@ -53,6 +53,9 @@ class FeedRequest:
     radius_km: float
     categories: Collection[str] | None = None
     after: int | None = None
+    viewer_id: int | None = None
+    # Filled by the feed when it starts: the authors blocked either way by the viewer.
+    hidden_authors: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,9 @@ async def _feed(
     platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedAppeal]:
     box = bounding_box(request.near, request.radius_km)
+    request = replace(
+        request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
+    )
 
     async def live(notice: Notice, appeal_id: int) -> FeedAppeal | None:
         found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
@@ -164,7 +170,7 @@ def _loader(
 def _matching(
     request: FeedRequest, listing: Listing, author: Member | None, notice: Notice | None = None
 ) -> FeedAppeal | None:
-    if listing.status != ListingStatus.OPEN:
+    if listing.status != ListingStatus.OPEN or listing.author_id in request.hidden_authors:
         return None
     if request.categories and listing.category not in request.categories:
         return None

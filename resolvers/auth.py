@@ -17,6 +17,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.passwords import hash_password, needs_rehash, verify_password
 from resolvers.platform import Platform
 from resolvers.rate_limits import count_hit, rate_limited
+from resolvers.suspensions import refuse_if_suspended
 from resolvers.validation import is_email, normalise_email
 
 
@@ -69,6 +70,7 @@ async def login(platform: Platform, *, email: str, password: str, client: str) -
         raise _wrong_credentials()
     assert member is not None
     assert member.id is not None
+    await refuse_if_suspended(platform, member.id)
 
     fresh_hash = await hash_password(password) if needs_rehash(member.password_hash) else None
     async with platform.unit_of_work() as work:

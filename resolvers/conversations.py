@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Row, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.sql.expression import Select
@@ -140,6 +141,21 @@ async def messages(
     async with platform.db.lookups() as session:
         rows = list((await session.scalars(query)).all())
     return MessagePage(items=rows[:last][::-1], has_previous=len(rows) > last)
+
+
+def shown_body(message: Message) -> str:
+    """What a message says to its readers: nothing once a moderator hid it."""
+    return "" if message.hidden_at is not None else message.body
+
+
+async def is_party(session: AsyncSession, conversation_id: int, member_id: int) -> bool:
+    found = await session.scalar(
+        select(col(ConversationMember.member_id)).where(
+            col(ConversationMember.conversation_id) == conversation_id,
+            col(ConversationMember.member_id) == member_id,
+        )
+    )
+    return found is not None
 
 
 async def get_messages(

@@ -13,4 +13,8 @@ class Economy:
     token_ttl_hours: int = 720
     login_attempts_per_minute: int = 10
     listing_ttl_days: int = 60
+    # Collusion bounds, per 30 days: goodvibes one helper earns from appeals, and appeals one
+    # helper answers for one member.
+    max_appeal_rewards_per_month: int = 200
+    max_pair_appeals_per_month: int = 3
     messages_per_minute: int = 20

@@ -21,6 +21,9 @@ class ErrorCode(StrEnum):
     LISTING_CLOSED = "LISTING_CLOSED"
     RATE_LIMITED = "RATE_LIMITED"
     LIMIT_REACHED = "LIMIT_REACHED"
+    BLOCKED = "BLOCKED"
+    ALREADY_DONE = "ALREADY_DONE"
+    SUSPENDED = "SUSPENDED"
 
 
 @dataclass(frozen=True, slots=True)

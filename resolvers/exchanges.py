@@ -28,7 +28,7 @@ from models import (
 )
 from models.columns import utcnow
 from realtime.events import ExchangeUpdated, WalletUpdated
-from resolvers import idempotency, ledger
+from resolvers import blocks, collusion, idempotency, ledger
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
@@ -189,6 +189,10 @@ async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> l
         return []
     sides = [(asset, member) for asset, debit, credit, _, _ in moves for member in (debit, credit)]
     accounts = await ledger.locked_accounts(session, [(member, asset) for asset, member in sides])
+    if exchange.listing_type == ListingType.APPEAL:
+        # Counted under the lock of the commons' goodvibe account, which every appeal
+        # reward takes: two completions cannot both pass the bound.
+        await collusion.check_appeal_help(session, economy, provider, beneficiary, exchange.digos)
     for asset, debit, credit, amount, kind in moves:
         await ledger.transfer(
             session,
@@ -233,6 +237,11 @@ async def request_exchange(
             )
         if listing.status != ListingStatus.OPEN:
             raise DomainError.of(ErrorCode.LISTING_CLOSED, "this listing is closed", "listingId")
+        await blocks.refuse_if_blocked(session, member_id, listing.author_id, "listingId")
+        if listing.type == ListingType.APPEAL:
+            await collusion.check_appeal_help(
+                session, platform.economy, member_id, listing.author_id, listing.digos
+            )
         offer = listing.type == ListingType.OFFER
         exchange = Exchange(
             listing_id=listing_id,
@@ -379,6 +388,9 @@ async def accept_exchange(
     _check_input(goodvibes, idempotency_key)
 
     async def commit(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
+        await blocks.refuse_if_blocked(
+            session, exchange.provider_id, exchange.beneficiary_id, "exchangeId"
+        )
         if exchange.listing_type == ListingType.NEED:
             return await _hold(session, economy, exchange, goodvibes)
         _beneficiary_only(goodvibes, "goodvibes apply only when accepting help on a need")

@@ -11,7 +11,7 @@ whose process stopped between its commit and its position is given one by a sche
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -24,7 +24,7 @@ from models import Listing, ListingFeedEntry, ListingStatus, ListingType, Member
 from realtime.channels import cells_in_box
 from realtime.events import ListingCreated
 from realtime.fanout import Notice
-from resolvers import members
+from resolvers import blocks, members
 from resolvers.appeal_feed import FeedRequest, check_feed
 from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GeoPoint
@@ -48,6 +48,9 @@ class ListingFeedRequest:
     types: Collection[ListingType] | None = None
     categories: Collection[str] | None = None
     after: int | None = None
+    viewer_id: int | None = None
+    # Filled by the feed when it starts: the authors blocked either way by the viewer.
+    hidden_authors: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,9 @@ async def _feed(
     platform: Platform, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
     box = bounding_box(request.near, request.radius_km)
+    request = replace(
+        request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
+    )
 
     async def live(notice: Notice, position: int) -> FeedListing | None:
         listing_id = notice.body.get("id")
@@ -198,7 +204,7 @@ def _matching(
     notice: Notice | None = None,
 ) -> FeedListing | None:
     """The listing if it is for this feed, its distance from its rounded point."""
-    if listing.status != ListingStatus.OPEN:
+    if listing.status != ListingStatus.OPEN or listing.author_id in request.hidden_authors:
         return None
     if request.types and listing.type not in request.types:
         return None

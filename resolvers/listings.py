@@ -43,6 +43,11 @@ def location_of(listing: Listing) -> GeoPoint:
     return GeoPoint(listing.latitude, listing.longitude)
 
 
+def visible_to(listing: Listing, viewer_id: int | None) -> bool:
+    """A listing hidden by a moderator is seen by its author alone, as if it did not exist."""
+    return listing.status != ListingStatus.HIDDEN or listing.author_id == viewer_id
+
+
 def new_listing(author_id: int, draft: ListingDraft, ttl_days: int) -> Listing:
     """The row of a checked draft, open for `ttl_days`, with what the searches derive from it."""
     listing = Listing(

@@ -23,7 +23,7 @@ from models import (
 )
 from models.columns import utcnow
 from realtime.events import MessageAdded
-from resolvers import idempotency
+from resolvers import blocks, idempotency, suspensions
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import take_feed_turns
 from resolvers.ledger import dialect
@@ -96,6 +96,9 @@ async def send_message(
                 return replayed
         place = await _place(session, member_id, to)
         other = place.parties[0] if place.parties[1] == member_id else place.parties[1]
+        field = _field_of(to)
+        await blocks.refuse_if_blocked(session, member_id, other, field)
+        await suspensions.refuse_if_other_suspended(session, other, field)
         await take_feed_turns(session, place.parties)
         assert place.conversation.id is not None
         message = Message(conversation_id=place.conversation.id, author_id=member_id, body=body)
@@ -116,6 +119,13 @@ async def send_message(
             await idempotency.record(session, member_id, idempotency_key, message.id)
         _told(work, message, place, other)
     return message
+
+
+def _field_of(to: Addressee) -> str:
+    """The input field that names where a message goes."""
+    if to.conversation_id is not None:
+        return "conversationId"
+    return "listingId" if to.listing_id is not None else "exchangeId"
 
 
 def _told(work: UnitOfWork, message: Message, place: _Place, other: int) -> None:

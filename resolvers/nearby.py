@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
 from models import Listing, ListingType, Member
+from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
@@ -109,6 +110,7 @@ class Search:
     text: str | None = None
     first: int = DEFAULT_PAGE
     after: Position | None = None
+    viewer_id: int | None = None  # a signed-in viewer does not see members blocked either way
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +155,10 @@ async def nearby(platform: Platform, search: Search) -> Page:
     start = search.after.distance_km if search.after else 0.0
     area = _area(search)
     outer = min(search.radius_km, start + platform.rings.first_ring_km(area, need))
+    hidden = await blocks.hidden_from(platform, search.viewer_id)
     async with platform.db.lookups() as session:
         while True:
-            positions = await _positions_within(session, search, outer)
+            positions = await _positions_within(session, search, outer, hidden)
             if len(positions) >= need or outer >= search.radius_km:
                 break
             outer = min(search.radius_km, _wider(start, outer, len(positions), need))
@@ -199,7 +202,7 @@ def _wider(start: float, outer: float, found: int, need: int) -> float:
 
 
 async def _positions_within(
-    session: AsyncSession, search: Search, outer_km: float
+    session: AsyncSession, search: Search, outer_km: float, hidden: frozenset[int]
 ) -> list[Position]:
     """The positions after the cursor of the matching listings within `outer_km`, in order."""
     box = bounding_box(search.near, outer_km)
@@ -207,7 +210,7 @@ async def _positions_within(
     # Plain Core rows: the ORM would cost more than the query for a few dozen points.
     connection = await session.connection()
     for west, east in box.longitudes:
-        points = await connection.execute(*_points_in(search, box, west, east))
+        points = await connection.execute(*_points_in(search, box, west, east, hidden))
         for listing_id, latitude, longitude in points.all():
             assert listing_id is not None
             position = Position(
@@ -229,6 +232,7 @@ class _Shape:
     types: int
     categories: int
     text: bool
+    hidden: int  # how many authors are left out (blocks)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -251,6 +255,8 @@ def _points_query(shape: _Shape) -> Select[int | None, float, float]:
         conditions.append(col(Listing.category).in_(_params("category", shape.categories)))
     if shape.text:
         conditions.append(col(Listing.search_text).like(bindparam("pattern"), escape="\\"))
+    if shape.hidden:
+        conditions.append(col(Listing.author_id).not_in(_params("hidden", shape.hidden)))
     return select(col(Listing.id), col(Listing.latitude), col(Listing.longitude)).where(
         *conditions
     )
@@ -261,7 +267,7 @@ def _params(name: str, count: int) -> list[BindParameter[Any]]:
 
 
 def _points_in(
-    search: Search, box: Box, west: float, east: float
+    search: Search, box: Box, west: float, east: float, hidden: frozenset[int]
 ) -> tuple[Select[int | None, float, float], dict[str, Any]]:
     """The statement for the points of `box` between `west` and `east`, and its values."""
     bands = range(lat_band(box.south), lat_band(box.north) + 1)
@@ -277,7 +283,10 @@ def _points_in(
     values.update(_named("category", categories))
     if text:
         values["pattern"] = _pattern(text)
-    shape = _Shape(len(bands) if listed else 0, len(types), len(categories), bool(text))
+    values.update(_named("hidden", sorted(hidden)))
+    shape = _Shape(
+        len(bands) if listed else 0, len(types), len(categories), bool(text), len(hidden)
+    )
     return _points_query(shape), values
 
 

@@ -20,6 +20,7 @@ from schema.limits import CachedParse, QueryLimits, ShortErrorMessages
 from schema.listings import ListingMutation, ListingQuery
 from schema.listings_map import ListingsMapQuery
 from schema.members import MemberQuery
+from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nearby import NearbyQuery
 from schema.nodes import NodeQuery
 from schema.notifications import NotificationMutation, NotificationQuery
@@ -27,6 +28,8 @@ from schema.outcomes import NamedOperation
 from schema.own_listings import OwnListingMutation, OwnListingQuery
 from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.rate_limits import rate_limit_mutations
+from schema.reviews import ReviewMutation
+from schema.safety import SafetyMutation, SafetyQuery
 from schema.shared_execution import SharedEventExecution
 from schema.subscriptions import Subscription as FeedSubscription
 
@@ -45,6 +48,8 @@ Query = merge_types(
         NotificationQuery,
         AlertQuery,
         NodeQuery,
+        SafetyQuery,
+        ModerationQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +64,9 @@ Mutation = merge_types(
         ConversationMutation,
         NotificationMutation,
         AlertMutation,
+        ReviewMutation,
+        SafetyMutation,
+        ModerationMutation,
     ),
 )
 

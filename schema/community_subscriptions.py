@@ -76,6 +76,7 @@ class CommunitySubscription:
             types=types,
             categories=categories,
             after=_after(LISTING_CURSOR, after),
+            viewer_id=info.context.viewer_id,
         )
         try:
             feed = listing_feed.listing_feed(info.context.platform, request, cut_off(info))

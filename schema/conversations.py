@@ -37,9 +37,13 @@ class Message:
     def id(self) -> strawberry.ID:
         return encode_id("Message", self.row.id)
 
-    @strawberry.field
+    @strawberry.field(description="Empty once a moderator hid the message.")
     def body(self) -> str:
-        return self.row.body
+        return conversations.shown_body(self.row)
+
+    @strawberry.field(description="Whether a moderator hid the message.")
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
 
     @strawberry.field
     def created_at(self) -> datetime:

@@ -163,9 +163,14 @@ async def load_listing(info: Info, listing_id: strawberry.ID) -> ListingRow:
 
 @strawberry.type
 class ListingQuery:
-    @strawberry.field(description="A listing, open or closed.")
+    @strawberry.field(
+        description="A listing, open or closed; one hidden by a moderator to its author alone."
+    )
     async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
-        return Listing(row=await load_listing(info, id))
+        row = await load_listing(info, id)
+        if not listings.visible_to(row, info.context.viewer_id):
+            raise bad_user_input(invalid("id", "no listing has this id"))
+        return Listing(row=row)
 
     @strawberry.field(description="Every category, labelled in the request's language.")
     def categories(self, info: Info) -> list[Category]:

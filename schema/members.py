@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -16,6 +17,12 @@ from schema.geo import GeoPoint
 from schema.ids import decode_id, encode_id
 from schema.nodes import Node, node_kind
 from schema.permissions import IsAuthenticated, require_owner, signed_in
+
+if TYPE_CHECKING:
+    from schema.reviews import Recognition, ReviewConnection
+
+# schema.reviews shows members (a review's author), so the card's fields load it lazily.
+REVIEWS = strawberry.lazy("schema.reviews")
 
 
 @strawberry.type(description="A member's digos and goodvibes. Visible to that member alone.")
@@ -101,6 +108,25 @@ class Member(Node):
         assert self.row.id is not None
         async with info.context.platform.db.read() as session:
             return Wallet.from_wallet(await ledger.wallet(session, self.row.id))
+
+    @strawberry.field(description="What this member did for others.")
+    async def recognition(self, info: Info) -> Annotated[Recognition, REVIEWS]:
+        from schema.reviews import recognition_of
+
+        assert self.row.id is not None
+        return await recognition_of(info, self.row.id)
+
+    @strawberry.field(description="What others said of this member, the latest first.")
+    async def reviews(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="1 to 100; 20.")] = None,
+        after: str | None = None,
+    ) -> Annotated[ReviewConnection, REVIEWS]:
+        from schema.reviews import reviews_of
+
+        assert self.row.id is not None
+        return await reviews_of(info, self.row.id, first, after)
 
 
 async def load_member(info: Info, member_id: int) -> Member:

@@ -90,6 +90,7 @@ class NearbyQuery:
                     text=text,
                     first=DEFAULT_PAGE if first is None else first,
                     after=decode_cursor(after) if after is not None else None,
+                    viewer_id=info.context.viewer_id,
                 ),
             )
         except DomainError as error:

@@ -111,6 +111,7 @@ class Subscription:
                 radius_km=radius_km,
                 categories=categories,
                 after=None if after is None else decode_id(CURSOR_KIND, after, "after"),
+                viewer_id=info.context.viewer_id,
             )
             feed = appeal_feed.appeal_feed(info.context.platform, request, cut_off(info))
         except DomainError as error:

@@ -14,10 +14,11 @@ import pytest
 
 from indigo.settings import Settings
 from models import Database, Message
-from tests.api import Api, SignedIn
+from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.community import count, notifications_of, sent, unread
-from tests.economy import exchange_of, move, post_listing, refusal, wallet, wallet_of
+from tests.economy import books, exchange_of, move, post_listing, refusal, wallet, wallet_of
 from tests.live import member_channel_of, post_appeal, served, subscribed
+from tests.trust import moderator, payload, send
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -426,6 +427,116 @@ async def test_the_parties_of_a_live_exchange(settings: Settings, database: Data
     assert seen_by_bob == (parties(None, "bob@example.org"), [FORBIDDEN])
 
 
+async def test_my_blocks(api: Api, world: World) -> None:
+    await payload(api, "BlockMember", world.alice, memberId=world.bob.id)
+
+    outcome = await as_each(
+        api, CLIENT_DOCUMENTS["MyBlocks"], {}, ["myBlocks"], other=world.carol, owner=world.alice
+    )
+
+    assert outcome == (UNAUTHENTICATED, [], [{"id": world.bob.id, "displayName": "Camille"}])
+
+
+async def test_a_block_is_lifted_by_its_author_alone(api: Api, world: World) -> None:
+    await payload(api, "BlockMember", world.alice, memberId=world.bob.id)
+
+    anonymous = await send(api, "UnblockMember", {"input": {"memberId": world.bob.id}})
+    by_carol = await payload(api, "UnblockMember", world.carol, memberId=world.bob.id)
+    by_bob = await payload(api, "UnblockMember", world.bob, memberId=world.alice.id)
+
+    assert seen(anonymous, []) == UNAUTHENTICATED
+    assert by_carol["userErrors"] == by_bob["userErrors"] == []
+    mine = (await send(api, "MyBlocks", token=world.alice.token))["data"]["myBlocks"]
+    assert [m["id"] for m in mine] == [world.bob.id]
+
+
+@pytest.mark.parametrize("operation", ["ReviewExchange", "Report", "BlockMember"])
+async def test_community_mutations_need_a_member(
+    api: Api, world: World, database: Database, operation: str
+) -> None:
+    inputs = {
+        "ReviewExchange": {"exchangeId": world.exchange, "rating": 5},
+        "Report": {"memberId": world.bob.id, "reason": "SPAM"},
+        "BlockMember": {"memberId": world.bob.id},
+    }
+    before = await books(database)
+
+    anonymous = await send(api, operation, {"input": inputs[operation]})
+
+    assert seen(anonymous, []) == UNAUTHENTICATED
+    assert await books(database) == before
+    assert (await send(api, "MyBlocks", token=world.alice.token))["data"]["myBlocks"] == []
+
+
+async def test_the_member_card_is_public(api: Api, world: World) -> None:
+    await exchange_of(api, "AcceptExchange", world.alice, exchangeId=world.exchange)
+    await exchange_of(api, "CompleteExchange", world.bob, exchangeId=world.exchange)
+    await payload(api, "ReviewExchange", world.bob, exchangeId=world.exchange, rating=4)
+    query = (
+        MEMBER % "recognition { helpsGiven averageRating } reviews { edges { node { rating } } }"
+    )
+
+    outcome = await as_each(
+        api, query, {"member": world.alice.id}, ["member"], other=world.carol, owner=world.alice
+    )
+
+    card = {
+        "recognition": {"helpsGiven": 1, "averageRating": 4.0},
+        "reviews": {"edges": [{"node": {"rating": 4}}]},
+    }
+    assert outcome == (card, card, card)
+
+
+CONSOLE_FIELDS = [
+    ("ModerationQueue", ["moderationQueue", "edges"]),
+    ("ModerationLog", ["moderationLog", "edges"]),
+]
+
+
+@pytest.mark.parametrize(("operation", "path"), CONSOLE_FIELDS, ids=[c[0] for c in CONSOLE_FIELDS])
+async def test_the_moderators_console(
+    api: Api, world: World, database: Database, operation: str, path: list[str | int]
+) -> None:
+    moderating = await moderator(api, database)
+
+    outcome = await as_each(
+        api, CLIENT_DOCUMENTS[operation], {}, path, other=world.carol, owner=moderating
+    )
+
+    assert outcome == (UNAUTHENTICATED, FORBIDDEN, [])
+
+
+@pytest.mark.parametrize("operation", ["ResolveReport", "RestoreMember"])
+async def test_moderators_decisions_by_anyone_else_change_nothing(
+    api: Api, world: World, database: Database, operation: str
+) -> None:
+    filed = await payload(api, "Report", world.carol, memberId=world.bob.id, reason="SPAM")
+    inputs = {
+        "ResolveReport": {
+            "reportId": filed["report"]["id"],
+            "action": "DISMISS",
+            "reason": "no",
+        },
+        "RestoreMember": {"memberId": world.bob.id, "reason": "no"},
+    }
+    before = await books(database)
+
+    outcome = await as_each(
+        api,
+        CLIENT_DOCUMENTS[operation],
+        {"input": inputs[operation]},
+        [],
+        other=world.carol,
+        owner=world.bob,
+    )
+
+    assert outcome == (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN)
+    assert await books(database) == before
+    moderating = await moderator(api, database)
+    queue = (await send(api, "ModerationQueue", token=moderating.token))["data"]
+    assert [e["node"]["status"] for e in queue["moderationQueue"]["edges"]] == ["OPEN"]
+
+
 # The community: conversations, notifications, their settings and alerts.
 
 
@@ -589,3 +700,24 @@ async def test_live_messages_reach_their_two_members_alone(
         "from Carol",
         True,
     )
+
+
+async def test_a_message_is_reported_by_the_members_of_its_conversation_alone(
+    api: Api, world: World, database: Database
+) -> None:
+    question = await sent(api, world.bob, "Is it still on?", listingId=world.listing)
+    variables = {"input": {"messageId": question["id"], "reason": "SPAM"}}
+
+    anonymous = await send(api, "Report", variables)
+    by_carol = await payload(api, "Report", world.carol, messageId=question["id"], reason="SPAM")
+    by_alice = await payload(api, "Report", world.alice, messageId=question["id"], reason="SPAM")
+
+    assert seen(anonymous, []) == UNAUTHENTICATED
+    assert by_carol == {
+        "report": None,
+        "userErrors": [
+            {"code": "NOT_FOUND", "field": "messageId", "message": "no message has this id"}
+        ],
+    }
+    assert by_alice["userErrors"] == []
+    assert by_alice["report"]["status"] == "OPEN"

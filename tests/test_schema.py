@@ -22,6 +22,8 @@ def test_the_contract_is_copied_for_every_feature_built() -> None:
         "listings.graphql",
         "live-community.graphql",
         "live.graphql",
+        "map.graphql",
+        "moderation.graphql",
         "my-account.graphql",
     ]
 

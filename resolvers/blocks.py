@@ -1,0 +1,108 @@
+"""Blocks between members, and the one rule every search, feed and exchange asks of them: a
+blocked pair (whoever blocked whom) does not see or deal with each other."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from models import Block, Member
+from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.ledger import dialect
+from resolvers.platform import Platform
+
+FIELD = "memberId"
+
+
+def blocked_pair(field: str | None = None) -> DomainError:
+    return DomainError.of(
+        ErrorCode.BLOCKED, "one of you has blocked the other: you cannot deal together", field
+    )
+
+
+async def between(session: AsyncSession, one: int, other: int) -> bool:
+    """Whether either of the two members has blocked the other."""
+    found = await session.scalar(
+        select(col(Block.blocker_id)).where(
+            ((col(Block.blocker_id) == one) & (col(Block.blocked_id) == other))
+            | ((col(Block.blocker_id) == other) & (col(Block.blocked_id) == one))
+        )
+    )
+    return found is not None
+
+
+async def refuse_if_blocked(
+    session: AsyncSession, one: int, other: int, field: str | None = None
+) -> None:
+    if await between(session, one, other):
+        raise blocked_pair(field)
+
+
+async def hidden_from(platform: Platform, viewer_id: int | None) -> frozenset[int]:
+    """The members whose listings `viewer_id` does not see: those they blocked and those who
+    blocked them. Nobody is hidden from an anonymous viewer."""
+    if viewer_id is None:
+        return frozenset()
+    async with platform.db.lookups() as session:
+        return await blocked_either_way(session, viewer_id)
+
+
+async def blocked_either_way(session: AsyncSession, member_id: int) -> frozenset[int]:
+    """The members `member_id` blocked, and those who blocked them."""
+    rows = await session.execute(
+        select(col(Block.blocker_id), col(Block.blocked_id)).where(
+            (col(Block.blocker_id) == member_id) | (col(Block.blocked_id) == member_id)
+        )
+    )
+    return frozenset(
+        blocked if blocker == member_id else blocker for blocker, blocked in rows.all()
+    )
+
+
+async def _member(session: AsyncSession, member_id: int) -> Member:
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "no member has this id", FIELD)
+    return member
+
+
+async def block(platform: Platform, member_id: int, blocked_id: int) -> Member:
+    """Block a member; blocking them again changes nothing."""
+    if blocked_id == member_id:
+        raise invalid(FIELD, "you cannot block yourself")
+    async with platform.unit_of_work() as work:
+        blocked = await _member(work.session, blocked_id)
+        insert = postgresql_insert if dialect(work.session) == "postgresql" else sqlite_insert
+        await work.session.execute(
+            insert(Block)
+            .values(blocker_id=member_id, blocked_id=blocked_id)
+            .on_conflict_do_nothing(index_elements=["blocker_id", "blocked_id"])
+        )
+    return blocked
+
+
+async def unblock(platform: Platform, member_id: int, blocked_id: int) -> Member:
+    """Lift a block of one's own; lifting one that is not there changes nothing."""
+    async with platform.unit_of_work() as work:
+        blocked = await _member(work.session, blocked_id)
+        await work.session.execute(
+            delete(Block).where(
+                col(Block.blocker_id) == member_id, col(Block.blocked_id) == blocked_id
+            )
+        )
+    return blocked
+
+
+async def my_blocks(platform: Platform, member_id: int) -> list[Member]:
+    """The members this member blocked, the latest first."""
+    async with platform.db.lookups() as session:
+        rows = await session.scalars(
+            select(Member)
+            .join(Block, col(Block.blocked_id) == col(Member.id))
+            .where(col(Block.blocker_id) == member_id)
+            .order_by(col(Block.created_at).desc(), col(Member.id).desc())
+        )
+        return list(rows.all())
