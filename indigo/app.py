@@ -84,7 +84,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
     ) -> ExecutionResult:
         """One operation over HTTP, which answers one result: subscriptions need the WebSocket
         (Strawberry would run one here as if it were a query, and fail inside)."""
-        too_long = self.limits.document_too_long(request_data.query)
+        too_long = self.limits.document_too_long(request_data.query, context.language)
         if too_long is not None:
             return ExecutionResult(data=None, errors=[too_long])
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}

@@ -71,7 +71,9 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         await super().handle_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        too_long = self.view.limits.document_too_long(message["payload"]["query"])
+        too_long = self.view.limits.document_too_long(
+            message["payload"]["query"], self.context.language
+        )
         if too_long is not None and self.connection_acknowledged:
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [too_long.formatted]}

@@ -9,7 +9,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension, Validat
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
-from schema.errors import ProductionSchema
+from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
 from schema.limits import CachedParse, QueryLimits
@@ -35,7 +35,7 @@ def build_schema(
     if not introspection:
         extensions.append(DisableIntrospection)
     rate_limit_mutations(Mutation)
-    schema_class = ProductionSchema if production else strawberry.Schema
+    schema_class = ProductionSchema if production else IndigoSchema
     return schema_class(
         query=Query,
         mutation=Mutation,

@@ -1,18 +1,27 @@
-"""Domain errors as GraphQL sees them: `userErrors` in mutations, coded errors in queries."""
+"""Domain errors as GraphQL sees them: `userErrors` in mutations, coded errors in queries.
+
+Messages leave here in the request's language (`Accept-Language`): a userError's when its
+`message` is read, a GraphQL error the app raises (a `LocalisedError`) in `process_errors`,
+which every path of Strawberry hands its errors to. graphql-core's own messages (syntax
+errors, unknown fields) stay in English.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import uuid
-from collections.abc import Awaitable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.errors import DomainError, ErrorCode, Problem
+from resolvers.languages import ENGLISH
+from resolvers.messages import N_, translate
+from schema.context import Context, Info
 
 logger = logging.getLogger("indigo.errors")
 _SUGGESTION = re.compile(r" ?Did you mean .*?\?")
@@ -22,22 +31,26 @@ strawberry.enum(ErrorCode, name="UserErrorCode")
 
 @strawberry.type(description="Why a mutation was refused. Nothing changed.")
 class UserError:
+    problem: strawberry.Private[Problem]
     code: ErrorCode
     field: str | None = strawberry.field(
         description="The input field at fault, as a path such as `location.latitude`."
     )
-    message: str
     retry_after_seconds: int | None = strawberry.field(
         default=None, description="With RATE_LIMITED: how long to wait before trying again."
     )
+
+    @strawberry.field(description="In the language of `Accept-Language`; `code` never is.")
+    def message(self, info: Info) -> str:
+        return self.problem.text(info.context.language)
 
 
 def user_errors(error: DomainError) -> list[UserError]:
     return [
         UserError(
+            problem=p,
             code=p.code,
             field=p.field,
-            message=p.message,
             retry_after_seconds=p.retry_after_seconds,
         )
         for p in error.problems
@@ -59,25 +72,72 @@ async def payload_or_user_errors(payload: type[P], outcome: Awaitable[P]) -> P:
         return payload(user_errors=user_errors(error))
 
 
-def unauthenticated(message: str = "sign in first") -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+class LocalisedError(GraphQLError):
+    """A GraphQL error of the app's own: its message is English until it leaves, and then in
+    the request's language. A `field` path, when given, leads the message untranslated."""
+
+    def __init__(
+        self,
+        message: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        extensions: dict[str, Any],
+        field: str | None = None,
+    ) -> None:
+        self.template, self.params, self.field = message, params or {}, field
+        super().__init__(self.text(ENGLISH), extensions=extensions)
+
+    def text(self, language: str) -> str:
+        message = translate(self.template, self.params, language)
+        return f"{self.field}: {message}" if self.field else message
 
 
-def forbidden(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+def unauthenticated(message: str = N_("sign in first"), **params: object) -> LocalisedError:
+    return LocalisedError(message, params, extensions={"code": "UNAUTHENTICATED"})
 
 
-def bad_user_input(error: DomainError) -> GraphQLError:
+def forbidden(message: str, **params: object) -> LocalisedError:
+    return LocalisedError(message, params, extensions={"code": "FORBIDDEN"})
+
+
+def bad_user_input(error: DomainError) -> LocalisedError:
     """A refused query argument, with the same field path a mutation's userError would give."""
     problem = error.problems[0]
-    message = f"{problem.field}: {problem.message}" if problem.field else problem.message
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": problem.field})
+    return LocalisedError(
+        problem.message,
+        problem.params,
+        extensions={"code": "BAD_USER_INPUT", "field": problem.field},
+        field=problem.field,
+    )
+
+
+def localise(errors: Iterable[GraphQLError], language: str) -> None:
+    """Put the message of each of the app's own errors into `language`."""
+    for error in errors:
+        own = error if isinstance(error, LocalisedError) else error.original_error
+        if isinstance(own, LocalisedError):
+            error.message = own.text(language)
+
+
+def language_of(execution_context: ExecutionContext | None) -> str:
+    context = execution_context.context if execution_context else None
+    return context.language if isinstance(context, Context) else ENGLISH
 
 
 def is_internal(error: GraphQLError) -> bool:
     """A failure of the server itself, as opposed to the API's answer to what was asked."""
     cause = error.original_error
     return cause is not None and not isinstance(cause, GraphQLError | DomainError)
+
+
+class IndigoSchema(strawberry.Schema):
+    """The app's own errors leave in the request's language; then Strawberry logs them."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        localise(errors, language_of(execution_context))
+        super().process_errors(errors, execution_context)
 
 
 class ProductionSchema(strawberry.Schema):
@@ -92,6 +152,7 @@ class ProductionSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        localise(errors, language_of(execution_context))
         for error in errors:
             if is_internal(error):
                 error_id = uuid.uuid4().hex

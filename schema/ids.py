@@ -8,6 +8,7 @@ import binascii
 import strawberry
 
 from resolvers.errors import invalid
+from resolvers.messages import N_
 
 
 def encode_id(kind: str, pk: int | None) -> strawberry.ID:
@@ -23,12 +24,12 @@ def decode_id(kind: str, value: str, field: str = "id") -> int:
     try:
         decoded = base64.urlsafe_b64decode(value.encode("ascii")).decode()
     except (binascii.Error, UnicodeError, ValueError):
-        raise invalid(field, f"is not a {kind} ID") from None
+        raise invalid(field, N_("is not a {kind} ID"), kind=kind) from None
     prefix, _, number = decoded.partition(":")
     # Primary keys are 32-bit integers: a larger number names no row, and PostgreSQL would
     # refuse to compare it rather than find nothing.
     if prefix != kind or not number.isascii() or not number.isdigit() or len(number) > 10:
-        raise invalid(field, f"is not a {kind} ID")
+        raise invalid(field, N_("is not a {kind} ID"), kind=kind)
     if int(number) > MAX_PRIMARY_KEY:
-        raise invalid(field, f"no {kind} has this ID")
+        raise invalid(field, N_("no {kind} has this ID"), kind=kind)
     return int(number)
