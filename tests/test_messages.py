@@ -15,9 +15,11 @@ from babel.messages.pofile import read_po
 from starlette.applications import Starlette
 
 from indigo.settings import Settings
+from models import Database
 from resolvers.categories import CATEGORIES
 from resolvers.messages import LOCALE, N_, MissingTranslation, catalogue_path, translate
 from tests.api import Api, error_codes
+from tests.live import feed_variables, served, subscribed
 from tests.variants import api_with
 
 ROOT = Path(__file__).parent.parent
@@ -213,6 +215,27 @@ async def test_unauthenticated_and_forbidden_are_in_the_requests_language(
     ]
     assert coded(await french.post(email, {"id": alice.id}, token=bob.token)) == [
         ("FORBIDDEN", "l'adresse e-mail d'un membre n'est visible que de son propriétaire")
+    ]
+
+
+async def test_subscriptions_answer_in_the_language_of_the_socket(
+    settings: Settings, database: Database
+) -> None:
+    french = {"Accept-Language": FRENCH}
+    async with served(settings) as server:
+        async with subscribed(server.url, "WalletUpdates", headers=french) as wallet:
+            anonymous = await wallet.message()
+        async with subscribed(
+            server.url, "AppealFeed", feed_variables(radius_km=0), headers=french
+        ) as feed:
+            too_wide = await feed.message()
+
+    assert (anonymous["type"], too_wide["type"]) == ("error", "next")
+    assert coded({"errors": anonymous["payload"]}) == [
+        ("UNAUTHENTICATED", "connectez-vous d'abord : envoyez Authorization: Bearer <token>")
+    ]
+    assert coded(too_wide["payload"]) == [
+        ("BAD_USER_INPUT", "radiusKm: doit être supérieur à 0 et au plus de 100 km")
     ]
 
 
