@@ -38,6 +38,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from indigo.documents import DocumentRefused
 from indigo.metrics import EVENTS_DELIVERED, OPEN_SOCKETS, OPEN_SUBSCRIPTIONS
 from schema.context import Context
+from schema.errors import localise
 from schema.live_lane import operation_sender
 from schema.rate_limits import Root
 
@@ -156,6 +157,8 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         )
 
     async def _send_error(self, operation_id: str, error: GraphQLError) -> None:
+        """An operation refused before Strawberry runs it, so before the schema localises."""
+        localise([error], self.context.language)
         await self.send_message(
             {"id": operation_id, "type": "error", "payload": [error.formatted]}
         )

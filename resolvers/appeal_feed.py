@@ -25,6 +25,7 @@ from realtime.fanout import Notice
 from resolvers import members
 from resolvers.categories import SLUGS
 from resolvers.geo import GeoPoint
+from resolvers.messages import N_
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
 from resolvers.validation import Checks
@@ -69,10 +70,12 @@ def check_feed(request: FeedRequest) -> None:
     checks = Checks()
     checks.point("near", request.near)
     if not (math.isfinite(request.radius_km) and 0 < request.radius_km <= MAX_RADIUS_KM):
-        checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
+        checks.refuse(
+            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
+        )
     unknown = sorted(set(request.categories or ()) - SLUGS)
     if unknown:
-        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
     checks.done()
 
 

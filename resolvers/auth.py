@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from models import AuthToken, Member
 from models.columns import utcnow
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.messages import N_
 from resolvers.passwords import hash_password, needs_rehash, verify_password
 from resolvers.platform import Platform
 from resolvers.rate_limits import count_hit, rate_limited
@@ -27,7 +28,7 @@ class SignIn:
 
 
 def _wrong_credentials() -> DomainError:
-    return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "wrong email or password")
+    return DomainError.of(ErrorCode.INVALID_CREDENTIALS, N_("wrong email or password"))
 
 
 def _digest(token: str) -> str:

@@ -15,6 +15,7 @@ from resolvers import appeal_feed, ledger
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
+from resolvers.messages import N_
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
 from resolvers.validation import Checks
@@ -56,7 +57,7 @@ def checked(draft: ListingDraft, max_price: int) -> ListingDraft:
     """The draft with its text trimmed, or every problem with it at once."""
     checks = Checks()
     if draft.category not in SLUGS:
-        checks.refuse("category", "is not one of the categories")
+        checks.refuse("category", N_("is not one of the categories"))
     title = checks.text("title", draft.title, min_length=1, max_length=120)
     description = checks.text("description", draft.description, max_length=4000)
     checks.whole_number("digos", draft.digos, minimum=0, maximum=max_price)
@@ -103,9 +104,12 @@ async def _check_may_appeal(
     if available >= digos:
         raise DomainError.of(
             ErrorCode.NOT_SHORT_OF_DIGOS,
-            f"an appeal is for members short of digos: you have {available} available, "
-            f"enough for this; post a NEED instead",
+            N_(
+                "an appeal is for members short of digos: you have {available} available, "
+                "enough for this; post a NEED instead"
+            ),
             "digos",
+            available=available,
         )
     open_appeals = await session.scalar(
         select(func.count())
@@ -120,7 +124,8 @@ async def _check_may_appeal(
     if (open_appeals or 0) >= cap:
         raise DomainError.of(
             ErrorCode.TOO_MANY_APPEALS,
-            f"at most {cap} open appeals: close one before posting another",
+            N_("at most {cap} open appeals: close one before posting another"),
+            cap=cap,
         )
 
 
@@ -128,14 +133,14 @@ async def close_listing(platform: Platform, member_id: int, listing_id: int) -> 
     async with platform.unit_of_work() as work:
         listing = await work.session.get(Listing, listing_id, with_for_update=True)
         if listing is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
         if listing.author_id != member_id:
             raise DomainError.of(
-                ErrorCode.FORBIDDEN, "only its author may close a listing", "listingId"
+                ErrorCode.FORBIDDEN, N_("only its author may close a listing"), "listingId"
             )
         if listing.status != ListingStatus.OPEN:
             raise DomainError.of(
-                ErrorCode.LISTING_CLOSED, "this listing is already closed", "listingId"
+                ErrorCode.LISTING_CLOSED, N_("this listing is already closed"), "listingId"
             )
         listing.status = ListingStatus.CLOSED
         listing.updated_at = utcnow()

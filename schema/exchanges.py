@@ -15,6 +15,7 @@ from models import ExchangeStatus
 from resolvers import exchanges
 from resolvers.errors import DomainError, invalid
 from resolvers.exchanges import Reward
+from resolvers.messages import N_
 from resolvers.pages import check_first
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
@@ -158,7 +159,7 @@ def after_id(kind: str, after: str | None) -> int | None:
     try:
         return decode_id(kind, after, "after")
     except DomainError:
-        raise bad_user_input(invalid("after", "is not a cursor of this list")) from None
+        raise bad_user_input(invalid("after", N_("is not a cursor of this list"))) from None
 
 
 def page_size(first: int | None) -> int:
