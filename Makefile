@@ -39,7 +39,7 @@ schema: $(STAMP)
 LOCALE := resolvers/locale
 messages: $(STAMP)
 	$(BIN)/pybabel extract --omit-header --sort-output --no-wrap --add-location=file \
-		--no-default-keywords --keyword=N_ --output-file=$(LOCALE)/indigo.pot resolvers schema
+		--no-default-keywords --keyword=N_ --output-file=$(LOCALE)/indigo.pot indigo resolvers schema
 	$(BIN)/pybabel update --omit-header --no-wrap --no-fuzzy-matching --ignore-obsolete \
 		--domain=indigo --input-file=$(LOCALE)/indigo.pot --output-dir=$(LOCALE)
 

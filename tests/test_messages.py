@@ -43,7 +43,7 @@ def placeholders(message: str) -> list[tuple[str, str]]:
 def marked_messages() -> set[str]:
     return {
         str(message)
-        for folder in ("resolvers", "schema")
+        for folder in ("indigo", "resolvers", "schema")
         for _, _, message, _, _ in extract_from_dir(
             ROOT / folder, keywords={"N_": None}, comment_tags=()
         )
@@ -253,6 +253,52 @@ async def test_query_limits_answer_in_the_requests_language(settings: Settings) 
     ]
     assert coded(too_long.json()) == [
         ("QUERY_LIMIT_EXCEEDED", "le document a 123 caractères ; au plus 100 sont permis")
+    ]
+
+
+async def test_a_refused_document_is_in_the_requests_language(api: Api, french: Api) -> None:
+    two_operations = "query A { categories { slug } } query B { categories { label } }"
+    unknown_hash = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+
+    several = await french.http.post("/graphql", json={"query": two_operations})
+    unsupported = await french.http.post(
+        "/graphql", json={"extensions": {"persistedQuery": {"version": 2}}}
+    )
+    not_found = await french.http.post("/graphql", json={"extensions": unknown_hash})
+    in_english = await api.http.post("/graphql", json={"query": two_operations})
+
+    assert coded(several.json()) == [
+        (
+            "BAD_REQUEST",
+            "Le document contient plusieurs opérations : "
+            "indiquez avec operationName laquelle exécuter",
+        )
+    ]
+    assert (unsupported.status_code, coded(unsupported.json())) == (
+        400,
+        [("BAD_REQUEST", "Extension persistedQuery non prise en charge")],
+    )
+    # Apollo's clients recognise this message itself: it is the same in every language.
+    assert coded(not_found.json()) == [("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")]
+    assert coded(in_english.json()) == [
+        (
+            "BAD_REQUEST",
+            "The document has several operations: say which to run with operationName",
+        )
+    ]
+
+
+async def test_too_many_node_ids_are_refused_in_the_requests_language(
+    api: Api, french: Api
+) -> None:
+    nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    ids = {"ids": ["TWVtYmVyOjE="] * 101}
+
+    assert coded(await api.post(nodes, ids)) == [
+        ("BAD_USER_INPUT", "ids: at most 100 ids at once")
+    ]
+    assert coded(await french.post(nodes, ids)) == [
+        ("BAD_USER_INPUT", "ids: au plus 100 ID à la fois")
     ]
 
 
