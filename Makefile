@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schema clean
+.PHONY: run test lint format schema messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
@@ -33,6 +33,15 @@ format: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/indigo schema > schema.graphql
+
+# Extracts every message marked with N_ into the template, then adds the new ones (empty) to
+# each language's catalogue and drops those no longer used: translate the empty ones there.
+LOCALE := resolvers/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract --omit-header --sort-output --no-wrap --add-location=file \
+		--no-default-keywords --keyword=N_ --output-file=$(LOCALE)/indigo.pot indigo resolvers schema
+	$(BIN)/pybabel update --omit-header --no-wrap --no-fuzzy-matching --ignore-obsolete \
+		--domain=indigo --input-file=$(LOCALE)/indigo.pot --output-dir=$(LOCALE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -55,6 +55,7 @@ from resolvers.platform import Platform
 from resolvers.scheduler import Scheduler
 from schema import build_schema
 from schema.context import Context, bearer_token
+from schema.errors import localise
 from schema.limits import shortened
 from schema.outcomes import outcome_of
 from schema.rate_limits import Root
@@ -181,6 +182,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
         except DocumentRefused as refusal:
+            localise([refusal.error], context.language)
             refused = PreExecutionError(data=None, errors=[refusal.error])
             sub_response.status_code = refusal.status or error_status(refused, media_type)
             return refused

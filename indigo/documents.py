@@ -22,6 +22,8 @@ from indigo.trusted_documents import load_manifest, sha256_of
 from models import Database, PersistedQuery
 from resolvers.ledger import dialect
 from resolvers.rate_limits import count_hit
+from resolvers.translations import N_
+from schema.errors import LocalisedError
 from schema.limits import QueryLimits
 
 NOT_FOUND = "PersistedQueryNotFound"
@@ -40,7 +42,8 @@ class DocumentRefused(Exception):
 
 
 def refused(message: str, code: str, status: int | None = None) -> DocumentRefused:
-    return DocumentRefused(GraphQLError(message, extensions={"code": code}), status)
+    """A refusal in the request's language, once the transport localises it."""
+    return DocumentRefused(LocalisedError(message, extensions={"code": code}), status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ class Documents:
             raise DocumentRefused(too_long)
         if operation_name is None and _operation_count(document.text, self.limits) > 1:
             raise refused(
-                "The document has several operations: say which to run with operationName",
+                N_("The document has several operations: say which to run with operationName"),
                 "BAD_REQUEST",
             )
         return document
@@ -94,17 +97,20 @@ class Documents:
         key = sha256_of(query) if isinstance(query, str) else sha256
         document = self.trusted.get(key) if key else None
         if document is None:
-            raise refused("Only trusted documents are accepted here", NOT_IN_LIST, 400)
+            raise refused(N_("Only trusted documents are accepted here"), NOT_IN_LIST, 400)
         return Document(document)
 
     async def _persisted(self, query: object, sha256: str) -> Document:
         if isinstance(query, str):
             if sha256_of(query) != sha256:
-                raise refused("provided sha does not match query", "BAD_REQUEST", 400)
+                raise refused(N_("provided sha does not match query"), "BAD_REQUEST", 400)
             return Document(query, to_persist=None if sha256 in self._known else sha256)
         document = self._known.get(sha256) or await self._stored(sha256)
         if document is None:
-            raise refused(NOT_FOUND, "PERSISTED_QUERY_NOT_FOUND", 200)
+            # Never translated: Apollo's clients recognise this message, and then send the
+            # document with its hash.
+            not_found = GraphQLError(NOT_FOUND, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
+            raise DocumentRefused(not_found, 200)
         return Document(document)
 
     async def _stored(self, sha256: str) -> str | None:
@@ -152,7 +158,7 @@ def _persisted_hash(extensions: dict[str, object] | None) -> str | None:
         or persisted.get("version") != 1
         or not isinstance(persisted.get("sha256Hash"), str)
     ):
-        raise refused("Unsupported persistedQuery extension", "BAD_REQUEST", 400)
+        raise refused(N_("Unsupported persistedQuery extension"), "BAD_REQUEST", 400)
     sha256: str = persisted["sha256Hash"]
     return sha256
 

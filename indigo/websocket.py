@@ -37,7 +37,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from indigo.documents import DocumentRefused
 from indigo.metrics import EVENTS_DELIVERED, OPEN_SOCKETS, OPEN_SUBSCRIPTIONS
+from resolvers.translations import N_
 from schema.context import Context
+from schema.errors import localise, unauthenticated
 from schema.live_lane import operation_sender
 from schema.rate_limits import Root
 
@@ -45,10 +47,7 @@ if TYPE_CHECKING:
     from indigo.app import IndigoGraphQL
 
 INVALID = "Invalid message"
-SIGN_IN_REFUSED = GraphQLError(
-    "The sign-in token is invalid or has expired: sign in again",
-    extensions={"code": "UNAUTHENTICATED"},
-)
+SIGN_IN_REFUSED = N_("The sign-in token is invalid or has expired: sign in again")
 UNAUTHORIZED = 4401
 
 
@@ -129,7 +128,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
             if self._sign_in_refused():
-                await self._send_error(message["id"], SIGN_IN_REFUSED)
+                await self._send_error(message["id"], unauthenticated(SIGN_IN_REFUSED))
                 await self.websocket.close(UNAUTHORIZED, "Unauthorized: sign in again")
                 return
             payload = message["payload"]
@@ -156,6 +155,8 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         )
 
     async def _send_error(self, operation_id: str, error: GraphQLError) -> None:
+        """An operation refused before Strawberry runs it, so before the schema localises."""
+        localise([error], self.context.language)
         await self.send_message(
             {"id": operation_id, "type": "error", "payload": [error.formatted]}
         )

@@ -25,6 +25,7 @@ from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 APPEAL_TURN = "appeals"
@@ -70,10 +71,12 @@ def check_feed(request: FeedRequest) -> None:
     checks = Checks()
     checks.point("near", request.near)
     if not (math.isfinite(request.radius_km) and 0 < request.radius_km <= MAX_RADIUS_KM):
-        checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
+        checks.refuse(
+            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
+        )
     unknown = sorted(set(request.categories or ()) - SLUGS)
     if unknown:
-        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
     checks.done()
 
 

@@ -18,6 +18,7 @@ from resolvers.passwords import hash_password, needs_rehash, verify_password
 from resolvers.platform import Platform
 from resolvers.rate_limits import count_hit, rate_limited
 from resolvers.suspensions import refuse_if_suspended
+from resolvers.translations import N_
 from resolvers.validation import is_email, normalise_email
 
 
@@ -28,7 +29,7 @@ class SignIn:
 
 
 def _wrong_credentials() -> DomainError:
-    return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "wrong email or password")
+    return DomainError.of(ErrorCode.INVALID_CREDENTIALS, N_("wrong email or password"))
 
 
 def digest(token: str) -> str:

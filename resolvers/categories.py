@@ -1,42 +1,44 @@
-"""The fixed taxonomy of what members trade: stable slugs, English and French labels."""
+"""The fixed taxonomy of what members trade: stable slugs, labels in the message catalogues."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from resolvers.languages import ENGLISH
+from resolvers.translations import N_, translate
 
 
 @dataclass(frozen=True, slots=True)
 class Category:
     slug: str
     english: str
-    french: str
 
-    def label(self, language: str) -> str:
-        return self.french if language == "fr" else self.english
+    def label(self, language: str = ENGLISH) -> str:
+        return translate(self.english, language=language)
 
 
 # Slugs are part of the API: clients store them, so they never change once released.
 CATEGORIES: tuple[Category, ...] = (
-    Category("lessons", "Lessons and tutoring", "Cours et soutien scolaire"),
-    Category("languages", "Languages", "Langues"),
-    Category("legal-help", "Legal and paperwork help", "Aide juridique et administrative"),
-    Category("tax-forms", "Tax forms", "Déclarations d'impôts"),
-    Category("moving-diy", "Moving and DIY", "Déménagement et bricolage"),
-    Category("repairs", "Repairs", "Réparations"),
-    Category("it-help", "IT help", "Aide informatique"),
-    Category("childcare", "Childcare", "Garde d'enfants"),
-    Category("elderly-care", "Elderly care", "Aide aux personnes âgées"),
-    Category("cooking", "Cooking", "Cuisine"),
-    Category("gardening", "Gardening", "Jardinage"),
-    Category("transport", "Transport", "Transport"),
-    Category("health-wellbeing", "Health and wellbeing", "Santé et bien-être"),
-    Category("furniture", "Furniture", "Meubles"),
-    Category("clothes", "Clothes", "Vêtements"),
-    Category("books", "Books", "Livres"),
-    Category("toys", "Toys", "Jouets"),
-    Category("tools", "Tools", "Outils"),
-    Category("food", "Food", "Alimentation"),
-    Category("other", "Other", "Autre"),
+    Category("lessons", N_("Lessons and tutoring")),
+    Category("languages", N_("Languages")),
+    Category("legal-help", N_("Legal and paperwork help")),
+    Category("tax-forms", N_("Tax forms")),
+    Category("moving-diy", N_("Moving and DIY")),
+    Category("repairs", N_("Repairs")),
+    Category("it-help", N_("IT help")),
+    Category("childcare", N_("Childcare")),
+    Category("elderly-care", N_("Elderly care")),
+    Category("cooking", N_("Cooking")),
+    Category("gardening", N_("Gardening")),
+    Category("transport", N_("Transport")),
+    Category("health-wellbeing", N_("Health and wellbeing")),
+    Category("furniture", N_("Furniture")),
+    Category("clothes", N_("Clothes")),
+    Category("books", N_("Books")),
+    Category("toys", N_("Toys")),
+    Category("tools", N_("Tools")),
+    Category("food", N_("Food")),
+    Category("other", N_("Other")),
 )
 
 SLUGS: frozenset[str] = frozenset(c.slug for c in CATEGORIES)

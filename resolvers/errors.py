@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
 from enum import StrEnum
+
+from resolvers.languages import ENGLISH
+from resolvers.translations import translate
 
 
 class ErrorCode(StrEnum):
@@ -26,25 +30,31 @@ class ErrorCode(StrEnum):
     SUSPENDED = "SUSPENDED"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Problem:
     code: ErrorCode
-    message: str
+    message: str  # English, marked with N_, its placeholders named in `params`
     field: str | None = None
     retry_after_seconds: int | None = None
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    def text(self, language: str = ENGLISH) -> str:
+        return translate(self.message, self.params, language)
 
 
 class DomainError(Exception):
     """A refusal by a business rule. Raised inside a unit of work, it rolls it back."""
 
     def __init__(self, *problems: Problem) -> None:
-        super().__init__("; ".join(p.message for p in problems))
+        super().__init__("; ".join(p.text() for p in problems))
         self.problems = problems
 
     @classmethod
-    def of(cls, code: ErrorCode, message: str, field: str | None = None) -> DomainError:
-        return cls(Problem(code, message, field))
+    def of(
+        cls, code: ErrorCode, message: str, field: str | None = None, **params: object
+    ) -> DomainError:
+        return cls(Problem(code, message, field, params=params))
 
 
-def invalid(field: str, message: str) -> DomainError:
-    return DomainError.of(ErrorCode.VALIDATION, message, field)
+def invalid(field: str, message: str, **params: object) -> DomainError:
+    return DomainError.of(ErrorCode.VALIDATION, message, field, **params)

@@ -34,6 +34,7 @@ from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform, UnitOfWork
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 # A GraphQL Int is 32 bits; no wallet holds more goodvibes than this.
@@ -158,7 +159,7 @@ async def _close_answered_appeal(session: AsyncSession, listing_id: int) -> None
     if appeal.status != ListingStatus.OPEN:
         raise DomainError.of(
             ErrorCode.LISTING_CLOSED,
-            "this appeal is closed: it was already answered, or its author closed it",
+            N_("this appeal is closed: it was already answered, or its author closed it"),
             "exchangeId",
         )
     appeal.status = ListingStatus.CLOSED
@@ -230,13 +231,15 @@ async def request_exchange(
             select(Listing).where(col(Listing.id) == listing_id).with_for_update(read=True)
         )
         if listing is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
         if listing.author_id == member_id:
             raise DomainError.of(
-                ErrorCode.OWN_LISTING, "you cannot answer your own listing", "listingId"
+                ErrorCode.OWN_LISTING, N_("you cannot answer your own listing"), "listingId"
             )
         if listing.status != ListingStatus.OPEN:
-            raise DomainError.of(ErrorCode.LISTING_CLOSED, "this listing is closed", "listingId")
+            raise DomainError.of(
+                ErrorCode.LISTING_CLOSED, N_("this listing is closed"), "listingId"
+            )
         await blocks.refuse_if_blocked(session, member_id, listing.author_id, "listingId")
         if listing.type == ListingType.APPEAL:
             await collusion.check_appeal_help(
@@ -255,7 +258,7 @@ async def request_exchange(
         if offer:
             wallets = await _hold(session, platform.economy, exchange, goodvibes)
         else:
-            _beneficiary_only(goodvibes, "only the author of a need applies goodvibes")
+            _beneficiary_only(goodvibes, N_("only the author of a need applies goodvibes"))
         session.add(exchange)
         await session.flush()
         assert exchange.id is not None
@@ -329,9 +332,9 @@ COMPLETE = Transition(
 )
 
 _WHO = {
-    "author": "only the listing's author may do this",
-    "parties": "only the two members of an exchange may do this",
-    "beneficiary": "only the beneficiary may complete an exchange",
+    "author": N_("only the listing's author may do this"),
+    "parties": N_("only the two members of an exchange may do this"),
+    "beneficiary": N_("only the beneficiary may complete an exchange"),
 }
 
 
@@ -356,14 +359,16 @@ async def _move(
             select(Exchange).where(col(Exchange.id) == exchange_id).with_for_update()
         )
         if exchange is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no exchange has this id", "exchangeId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no exchange has this id"), "exchangeId")
         if member_id not in transition.by(exchange):
             raise DomainError.of(ErrorCode.FORBIDDEN, _WHO[transition.who], "exchangeId")
         if exchange.status not in transition.sources:
             raise DomainError.of(
                 ErrorCode.INVALID_STATE,
-                f"a {exchange.status.lower()} exchange cannot be moved by {transition.name}",
+                N_("a {status} exchange cannot be moved by {action}"),
                 "exchangeId",
+                status=exchange.status.lower(),
+                action=transition.name,
             )
         wallets = await step(session, platform.economy, exchange)
         exchange.status = transition.target
@@ -393,7 +398,7 @@ async def accept_exchange(
         )
         if exchange.listing_type == ListingType.NEED:
             return await _hold(session, economy, exchange, goodvibes)
-        _beneficiary_only(goodvibes, "goodvibes apply only when accepting help on a need")
+        _beneficiary_only(goodvibes, N_("goodvibes apply only when accepting help on a need"))
         return []
 
     return await _move(

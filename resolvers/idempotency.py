@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from models import IdempotencyKey
 from resolvers.errors import invalid
 from resolvers.ledger import dialect
+from resolvers.translations import N_
 from resolvers.validation import Checks, has_control_characters
 
 T = TypeVar("T")
@@ -34,9 +35,9 @@ def check_key(checks: Checks, key: str | None) -> None:
     if key is None:
         return
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        checks.refuse(FIELD, f"must be 1 to {MAX_KEY_LENGTH} characters")
+        checks.refuse(FIELD, N_("must be 1 to {max_length} characters"), max_length=MAX_KEY_LENGTH)
     elif has_control_characters(key):
-        checks.refuse(FIELD, "must not contain control characters")
+        checks.refuse(FIELD, N_("must not contain control characters"))
 
 
 async def claim(session: AsyncSession, member_id: int, key: str, request: str) -> int | None:
@@ -61,7 +62,7 @@ async def claim(session: AsyncSession, member_id: int, key: str, request: str) -
         )
     ).one()
     if first.request != request or first.result_id is None:
-        raise invalid(FIELD, "was already used for another request")
+        raise invalid(FIELD, N_("was already used for another request"))
     return first.result_id
 
 

@@ -18,10 +18,11 @@ from sqlmodel.sql.expression import Select
 from models import Account, Asset, LedgerEntry, Transfer, TransferKind
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
+from resolvers.translations import N_
 
 _SHORT = {
-    Asset.DIGO: (ErrorCode.INSUFFICIENT_DIGOS, "not enough available digos"),
-    Asset.GOODVIBE: (ErrorCode.INSUFFICIENT_GOODVIBES, "not enough available goodvibes"),
+    Asset.DIGO: (ErrorCode.INSUFFICIENT_DIGOS, N_("not enough available digos")),
+    Asset.GOODVIBE: (ErrorCode.INSUFFICIENT_GOODVIBES, N_("not enough available goodvibes")),
 }
 
 

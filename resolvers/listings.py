@@ -20,6 +20,7 @@ from resolvers.geo import GeoPoint, grid_of
 from resolvers.listing_lifecycle import end_listing
 from resolvers.nearby import lat_band, searchable
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_TITLE = 120
@@ -158,9 +159,12 @@ async def check_short_of_digos(session: AsyncSession, author_id: int, digos: int
     if available >= digos:
         raise DomainError.of(
             ErrorCode.NOT_SHORT_OF_DIGOS,
-            f"an appeal is for members short of digos: you have {available} available, "
-            f"enough for this; post a NEED instead",
+            N_(
+                "an appeal is for members short of digos: you have {available} available, "
+                "enough for this; post a NEED instead"
+            ),
             "digos",
+            available=available,
         )
 
 
@@ -182,7 +186,8 @@ async def check_may_appeal(
     if (open_appeals or 0) >= cap:
         raise DomainError.of(
             ErrorCode.TOO_MANY_APPEALS,
-            f"at most {cap} open appeals: close one before posting another",
+            N_("at most {cap} open appeals: close one before posting another"),
+            cap=cap,
         )
 
 
@@ -203,14 +208,14 @@ async def close_listing(
             return replay
         listing = await work.session.get(Listing, listing_id, with_for_update=True)
         if listing is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
         if listing.author_id != member_id:
             raise DomainError.of(
-                ErrorCode.FORBIDDEN, "only its author may close a listing", "listingId"
+                ErrorCode.FORBIDDEN, N_("only its author may close a listing"), "listingId"
             )
         if listing.status not in (ListingStatus.OPEN, ListingStatus.EXPIRED):
             raise DomainError.of(
-                ErrorCode.LISTING_CLOSED, "this listing is already closed", "listingId"
+                ErrorCode.LISTING_CLOSED, N_("this listing is already closed"), "listingId"
             )
         await end_listing(work, platform.economy, listing, ListingStatus.CLOSED, by=member_id)
         if idempotency_key is not None:

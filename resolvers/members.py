@@ -16,6 +16,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.passwords import hash_password
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_SKILLS = 20
@@ -46,7 +47,7 @@ def location_of(member: Member) -> GeoPoint | None:
 
 def check_password(checks: Checks, password: str, field: str = "password") -> None:
     if not 10 <= len(password) <= 128:
-        checks.refuse(field, "must be 10 to 128 characters")
+        checks.refuse(field, N_("must be 10 to 128 characters"))
 
 
 async def register(
@@ -97,7 +98,7 @@ async def register(
 
 
 def _email_taken() -> DomainError:
-    return DomainError.of(ErrorCode.EMAIL_TAKEN, "this email already has an account", "email")
+    return DomainError.of(ErrorCode.EMAIL_TAKEN, N_("this email already has an account"), "email")
 
 
 async def update_profile(
@@ -109,7 +110,7 @@ async def update_profile(
     checks = Checks()
     display_name = changes.display_name
     if display_name is None:
-        checks.refuse("displayName", "must not be empty")
+        checks.refuse("displayName", N_("must not be empty"))
     elif display_name is not KEEP:
         display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
     bio = changes.bio
@@ -118,7 +119,7 @@ async def update_profile(
     skills = changes.skills
     if isinstance(skills, list):
         if len(skills) > MAX_SKILLS:
-            checks.refuse("skills", f"at most {MAX_SKILLS} skills")
+            checks.refuse("skills", N_("at most {max_skills} skills"), max_skills=MAX_SKILLS)
         skills = [checks.text("skills", s, min_length=1, max_length=40) for s in skills]
     if isinstance(changes.location, GeoPoint):
         checks.point("location", changes.location)
@@ -134,7 +135,7 @@ async def update_profile(
             return replay
         member = await work.session.get(Member, member_id)
         if member is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "this member no longer exists")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("this member no longer exists"))
         if isinstance(display_name, str):
             member.display_name = display_name
         if bio is not KEEP:

@@ -30,6 +30,7 @@ from resolvers.geo import GeoPoint
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
 from resolvers.platform import Platform
 from resolvers.rings import area_of
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 EARTH_RADIUS_KM = 6371.0088
@@ -130,17 +131,19 @@ def check_search(search: Search) -> None:
     checks = Checks()
     checks.point("near", search.near)
     if not (math.isfinite(search.radius_km) and 0 < search.radius_km <= MAX_RADIUS_KM):
-        checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
+        checks.refuse(
+            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
+        )
     checks.whole_number("first", search.first, minimum=1, maximum=MAX_PAGE)
     if search.text is not None:
         checks.text("text", search.text, max_length=MAX_TEXT)
     unknown = sorted(set(search.categories or ()) - SLUGS)
     if unknown:
-        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
     if search.after is not None and not (
         math.isfinite(search.after.distance_km) and search.after.distance_km >= 0
     ):
-        checks.refuse("after", "is not a cursor of this search")
+        checks.refuse("after", N_("is not a cursor of this search"))
     checks.done()
 
 

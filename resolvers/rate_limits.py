@@ -14,6 +14,7 @@ from sqlmodel import col
 from models import RateLimitCounter
 from resolvers.errors import DomainError, ErrorCode, Problem
 from resolvers.ledger import dialect
+from resolvers.translations import N_
 
 WINDOW_SECONDS = 60
 REFUSALS = Counter(
@@ -52,7 +53,8 @@ def rate_limited(retry_after_seconds: int) -> DomainError:
     return DomainError(
         Problem(
             ErrorCode.RATE_LIMITED,
-            f"too many attempts: try again in {retry_after_seconds} s",
+            N_("too many attempts: try again in {seconds} s"),
             retry_after_seconds=retry_after_seconds,
+            params={"seconds": retry_after_seconds},
         )
     )

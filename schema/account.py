@@ -10,7 +10,6 @@ from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPointInput
 from schema.idempotency import IDEMPOTENCY_KEY
-from schema.listings import preferred_language
 from schema.members import Member
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -79,9 +78,7 @@ class AccountMutation:
                     password=input.password,
                     display_name=input.display_name,
                     location=input.location.to_point() if input.location else None,
-                    language=preferred_language(
-                        info.context.request.headers.get("accept-language")
-                    ),
+                    language=info.context.language,
                 )
             )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeAlias
 
 import strawberry
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from models import Member
+from resolvers.languages import preferred_language
 from resolvers.platform import Platform
 from schema.loaders import Loaders
 
@@ -43,6 +45,11 @@ class Context:
     @property
     def viewer_id(self) -> int | None:
         return self.viewer.id if self.viewer else None
+
+    @cached_property
+    def language(self) -> str:
+        """What the request's messages are written in: its `Accept-Language`, or English."""
+        return preferred_language(self.request.headers.get("accept-language"))
 
     @property
     def client_address(self) -> str:

@@ -1,19 +1,27 @@
-"""Domain errors as GraphQL sees them: `userErrors` in mutations, coded errors in queries."""
+"""Domain errors as GraphQL sees them: `userErrors` in mutations, coded errors in queries.
+
+Messages leave here in the request's language (`Accept-Language`): a userError's when its
+`message` is read, a GraphQL error the app raises (a `LocalisedError`) in `process_errors`,
+which every path of Strawberry hands its errors to. graphql-core's own messages (syntax
+errors, unknown fields) stay in English.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import uuid
-from collections.abc import Awaitable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from resolvers.errors import DomainError, ErrorCode
-from schema.context import Context
+from resolvers.errors import DomainError, ErrorCode, Problem
+from resolvers.languages import ENGLISH
+from resolvers.translations import N_, translate
+from schema.context import Context, Info
 
 logger = logging.getLogger("indigo.errors")
 _SUGGESTION = re.compile(r" ?Did you mean .*?\?")
@@ -23,22 +31,26 @@ strawberry.enum(ErrorCode, name="UserErrorCode")
 
 @strawberry.type(description="Why a mutation was refused. Nothing changed.")
 class UserError:
+    problem: strawberry.Private[Problem]
     code: ErrorCode
     field: str | None = strawberry.field(
         description="The input field at fault, as a path such as `location.latitude`."
     )
-    message: str
     retry_after_seconds: int | None = strawberry.field(
         default=None, description="With RATE_LIMITED: how long to wait before trying again."
     )
+
+    @strawberry.field(description="In the language of `Accept-Language`; `code` never is.")
+    def message(self, info: Info) -> str:
+        return self.problem.text(info.context.language)
 
 
 def user_errors(error: DomainError) -> list[UserError]:
     return [
         UserError(
+            problem=p,
             code=p.code,
             field=p.field,
-            message=p.message,
             retry_after_seconds=p.retry_after_seconds,
         )
         for p in error.problems
@@ -60,19 +72,56 @@ async def payload_or_user_errors(payload: type[P], outcome: Awaitable[P]) -> P:
         return payload(user_errors=user_errors(error))
 
 
-def unauthenticated(message: str = "sign in first") -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+class LocalisedError(GraphQLError):
+    """A GraphQL error of the app's own: its message is English until it leaves, and then in
+    the request's language. A `field` path, when given, leads the message untranslated."""
+
+    def __init__(
+        self,
+        message: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        extensions: dict[str, Any],
+        field: str | None = None,
+    ) -> None:
+        self.template, self.params, self.field = message, params or {}, field
+        super().__init__(self.text(ENGLISH), extensions=extensions)
+
+    def text(self, language: str) -> str:
+        message = translate(self.template, self.params, language)
+        return f"{self.field}: {message}" if self.field else message
 
 
-def forbidden(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+def unauthenticated(message: str = N_("sign in first"), **params: object) -> LocalisedError:
+    return LocalisedError(message, params, extensions={"code": "UNAUTHENTICATED"})
 
 
-def bad_user_input(error: DomainError) -> GraphQLError:
+def forbidden(message: str, **params: object) -> LocalisedError:
+    return LocalisedError(message, params, extensions={"code": "FORBIDDEN"})
+
+
+def bad_user_input(error: DomainError) -> LocalisedError:
     """A refused query argument, with the same field path a mutation's userError would give."""
     problem = error.problems[0]
-    message = f"{problem.field}: {problem.message}" if problem.field else problem.message
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": problem.field})
+    return LocalisedError(
+        problem.message,
+        problem.params,
+        extensions={"code": "BAD_USER_INPUT", "field": problem.field},
+        field=problem.field,
+    )
+
+
+def localise(errors: Iterable[GraphQLError], language: str) -> None:
+    """Put the message of each of the app's own errors into `language`."""
+    for error in errors:
+        own = error if isinstance(error, LocalisedError) else error.original_error
+        if isinstance(own, LocalisedError):
+            error.message = own.text(language)
+
+
+def language_of(execution_context: ExecutionContext | None) -> str:
+    context = execution_context.context if execution_context else None
+    return context.language if isinstance(context, Context) else ENGLISH
 
 
 def is_internal(error: GraphQLError) -> bool:
@@ -82,9 +131,10 @@ def is_internal(error: GraphQLError) -> bool:
 
 
 class IndigoSchema(strawberry.Schema):
-    """Internal errors logged with their traceback and an id; a client's mistakes (bad input,
-    unauthenticated, a document that does not parse or is refused) not logged at all: the
-    request's log line names their code, and a traceback would only bury the real failures.
+    """The app's own errors put in the request's language. Internal errors logged with their
+    traceback and an id; a client's mistakes (bad input, unauthenticated, a document that does
+    not parse or is refused) not logged at all: the request's log line names their code, and a
+    traceback would only bury the real failures.
 
     Errors are handled here rather than in an extension because every path of Strawberry
     (execution, refusals before it, each subscription event) hands its errors to this hook.
@@ -93,6 +143,7 @@ class IndigoSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        localise(errors, language_of(execution_context))
         context = execution_context.context if execution_context else None
         request_id = context.record.request_id if isinstance(context, Context) else ""
         for error in errors:

@@ -16,6 +16,7 @@ from resolvers import exchanges
 from resolvers.errors import DomainError, invalid
 from resolvers.exchanges import Reward
 from resolvers.pages import check_first
+from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
 from schema.idempotency import IDEMPOTENCY_KEY
@@ -146,7 +147,7 @@ def after_id(kind: str, after: str | None) -> int | None:
     try:
         return decode_id(kind, after, "after")
     except DomainError:
-        raise bad_user_input(invalid("after", "is not a cursor of this list")) from None
+        raise bad_user_input(invalid("after", N_("is not a cursor of this list"))) from None
 
 
 def page_size(first: int | None) -> int:

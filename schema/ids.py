@@ -9,6 +9,7 @@ import binascii
 import strawberry
 
 from resolvers.errors import invalid
+from resolvers.translations import N_
 
 
 def encode_id(kind: str, pk: int | None) -> strawberry.ID:
@@ -34,11 +35,11 @@ def decode_id(kind: str, value: str, field: str = "id") -> int:
     """The primary key inside an ID of `kind`; a VALIDATION error for anything else."""
     parts = _kind_and_number(value)
     if parts is None or parts[0] != kind:
-        raise invalid(field, f"is not a {kind} ID")
+        raise invalid(field, N_("is not a {kind} ID"), kind=kind)
     # Primary keys are 32-bit integers: a larger number names no row, and PostgreSQL would
     # refuse to compare it rather than find nothing.
     if parts[1] > MAX_PRIMARY_KEY:
-        raise invalid(field, f"no {kind} has this ID")
+        raise invalid(field, N_("no {kind} has this ID"), kind=kind)
     return parts[1]
 
 
@@ -46,5 +47,5 @@ def decode_any_id(value: str, field: str = "id") -> tuple[str, int]:
     """The kind and number inside an ID of any kind; a VALIDATION error if it is none."""
     parts = _kind_and_number(value)
     if parts is None:
-        raise invalid(field, "is not an ID")
+        raise invalid(field, N_("is not an ID"))
     return parts

@@ -41,6 +41,8 @@ from strawberry.extensions import (
 )
 
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
+from resolvers.translations import N_
+from schema.errors import LocalisedError
 
 LIMIT_CODE = "QUERY_LIMIT_EXCEEDED"
 
@@ -64,12 +66,13 @@ class QueryLimits:
             partial(QueryCostLimit, max_cost=self.max_cost),
         ]
 
-    def document_too_long(self, query: object) -> GraphQLError | None:
-        """Checked by the transports on the raw text, before anything parses it."""
+    def document_too_long(self, query: object) -> LocalisedError | None:
+        """Checked on the raw text, before anything parses it."""
         if isinstance(query, str) and len(query) > self.max_characters:
             return limit_exceeded(
-                f"the document has {len(query)} characters; "
-                f"at most {self.max_characters} are allowed"
+                N_("the document has {characters} characters; at most {limit} are allowed"),
+                characters=len(query),
+                limit=self.max_characters,
             )
         return None
 
@@ -88,8 +91,8 @@ class CachedParse(ParserCache):
         yield
 
 
-def limit_exceeded(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": LIMIT_CODE})
+def limit_exceeded(message: str, **params: object) -> LocalisedError:
+    return LocalisedError(message, params, extensions={"code": LIMIT_CODE})
 
 
 def _is_introspection(field: FieldNode) -> bool:
@@ -157,11 +160,19 @@ def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
             aliases = sum(a for _, a in measures)
             if depth > max_depth:
                 context.report_error(
-                    limit_exceeded(f"the query is {depth} levels deep; at most {max_depth}")
+                    limit_exceeded(
+                        N_("the query is {depth} levels deep; at most {limit}"),
+                        depth=depth,
+                        limit=max_depth,
+                    )
                 )
             if aliases > max_aliases:
                 context.report_error(
-                    limit_exceeded(f"the document has {aliases} aliases; at most {max_aliases}")
+                    limit_exceeded(
+                        N_("the document has {aliases} aliases; at most {limit}"),
+                        aliases=aliases,
+                        limit=max_aliases,
+                    )
                 )
 
     return QueryShapeRule
@@ -260,8 +271,12 @@ class QueryCostLimit(SchemaExtension):
             cost = max((measure.operation(op) for op in operations), default=0)
             if cost > self.max_cost:
                 raise limit_exceeded(
-                    f"the query costs {cost}; at most {self.max_cost} "
-                    "(each field counts once per item of the `first` above it)"
+                    N_(
+                        "the query costs {cost}; at most {limit} "
+                        "(each field counts once per item of the `first` above it)"
+                    ),
+                    cost=cost,
+                    limit=self.max_cost,
                 )
         yield
 

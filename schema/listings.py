@@ -14,6 +14,7 @@ from models import Member as MemberRow
 from resolvers import listings
 from resolvers.categories import CATEGORIES
 from resolvers.errors import DomainError, invalid
+from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
@@ -31,8 +32,6 @@ strawberry.enum(
 )
 strawberry.enum(ListingKind)
 strawberry.enum(ListingStatus)
-
-LANGUAGES = ("en", "fr")
 
 
 @strawberry.type(description="A kind of thing members trade.")
@@ -131,25 +130,6 @@ class ListingPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def preferred_language(accept_language: str | None) -> str:
-    """The supported language the client prefers most (`Accept-Language`), English if none."""
-    best, best_weight = LANGUAGES[0], 0.0
-    for part in (accept_language or "").split(","):
-        tag, *parameters = part.strip().split(";")
-        language = tag.strip().lower().split("-")[0]
-        weight = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.strip().partition("=")
-            if name == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        if language in LANGUAGES and weight > best_weight:
-            best, best_weight = language, weight
-    return best
-
-
 async def load_listing(info: Info, listing_id: strawberry.ID) -> ListingRow:
     """The listing of an ID argument; BAD_USER_INPUT for a malformed or unknown one."""
     try:
@@ -157,7 +137,7 @@ async def load_listing(info: Info, listing_id: strawberry.ID) -> ListingRow:
     except DomainError as error:
         raise bad_user_input(error) from None
     if row is None:
-        raise bad_user_input(invalid("id", "no listing has this id"))
+        raise bad_user_input(invalid("id", N_("no listing has this id")))
     return row
 
 
@@ -174,8 +154,7 @@ class ListingQuery:
 
     @strawberry.field(description="Every category, labelled in the request's language.")
     def categories(self, info: Info) -> list[Category]:
-        language = preferred_language(info.context.request.headers.get("accept-language"))
-        return [Category(slug=c.slug, label=c.label(language)) for c in CATEGORIES]
+        return [Category(slug=c.slug, label=c.label(info.context.language)) for c in CATEGORIES]
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ import strawberry
 from models import Member as MemberRow
 from resolvers import conversations, ledger, members, notifications
 from resolvers.errors import DomainError, invalid
+from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPoint
@@ -75,7 +76,7 @@ class Member(Node):
     @strawberry.field(description="Visible to this member alone.")
     def email(self, info: Info) -> str | None:
         if not self.shown_to_owner:
-            require_owner(info, self.row.id, "a member's email")
+            require_owner(info, self.row.id, N_("a member's email"))
         return self.row.email
 
     @strawberry.field(
@@ -104,7 +105,7 @@ class Member(Node):
     @strawberry.field(description="Visible to this member alone.")
     async def wallet(self, info: Info) -> Wallet | None:
         if not self.shown_to_owner:
-            require_owner(info, self.row.id, "a member's wallet")
+            require_owner(info, self.row.id, N_("a member's wallet"))
         assert self.row.id is not None
         async with info.context.platform.db.read() as session:
             return Wallet.from_wallet(await ledger.wallet(session, self.row.id))
@@ -158,5 +159,5 @@ class MemberQuery:
         except DomainError as error:
             raise bad_user_input(error) from None
         if member is None:
-            raise bad_user_input(invalid("id", "no member has this id"))
+            raise bad_user_input(invalid("id", N_("no member has this id")))
         return Member(row=member)

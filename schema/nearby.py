@@ -13,6 +13,7 @@ from models import ListingType
 from resolvers import nearby
 from resolvers.errors import DomainError, invalid
 from resolvers.pages import DEFAULT_PAGE
+from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPointInput
@@ -36,13 +37,13 @@ def decode_cursor(cursor: str) -> nearby.Position:
         )
         position = nearby.Position(float.fromhex(distance), int(listing_id))
     except (binascii.Error, UnicodeError, ValueError, OverflowError):
-        raise invalid("after", "is not a cursor of this search") from None
+        raise invalid("after", N_("is not a cursor of this search")) from None
     if (
         kind != _CURSOR
         or not math.isfinite(position.distance_km)
         or not 0 <= position.listing_id <= MAX_PRIMARY_KEY
     ):
-        raise invalid("after", "is not a cursor of this search")
+        raise invalid("after", N_("is not a cursor of this search"))
     return position
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import strawberry
 
 from resolvers.errors import DomainError, invalid
+from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.ids import MAX_PRIMARY_KEY, decode_any_id
@@ -67,5 +68,7 @@ class NodeQuery:
     )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
-            raise bad_user_input(invalid("ids", f"at most {MAX_NODES} ids at once"))
+            raise bad_user_input(
+                invalid("ids", N_("at most {limit} ids at once"), limit=MAX_NODES)
+            )
         return await _visible_nodes(info, ids, "ids")

@@ -16,7 +16,7 @@ from schema.conversations import Message
 from schema.errors import UserError, payload_or_user_errors
 from schema.exchanges import Exchange, after_id, page_size
 from schema.ids import decode_id, encode_id
-from schema.listings import Listing, preferred_language
+from schema.listings import Listing
 from schema.members import Member, load_member
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
@@ -54,7 +54,7 @@ class Notification:
             actor=None if actor is None else actor.display_name,
             listing=None if listing is None else listing.title,
         )
-        language = preferred_language(info.context.request.headers.get("accept-language"))
+        language = info.context.language
         return notification_text(told, language)
 
     @strawberry.field

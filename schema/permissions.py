@@ -7,16 +7,17 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from models import Member
+from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import forbidden, unauthenticated
 
 
 class IsAuthenticated(BasePermission):
-    message = "sign in first: send Authorization: Bearer <token>"
-    error_extensions = {"code": "UNAUTHENTICATED"}
-
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.viewer is not None
+
+    def on_unauthorized(self) -> None:
+        raise unauthenticated(N_("sign in first: send Authorization: Bearer <token>"))
 
 
 def signed_in(info: Info) -> Member:
@@ -29,9 +30,9 @@ def signed_in(info: Info) -> Member:
 def require_owner(info: Info, owner_id: int | None, what: str) -> None:
     """Only the owner reads `what`: anyone else gets UNAUTHENTICATED or FORBIDDEN."""
     if info.context.viewer is None:
-        raise unauthenticated(f"sign in first: {what} is private")
+        raise unauthenticated(N_("sign in first: {what} is private"), what=what)
     if info.context.viewer_id != owner_id:
-        raise forbidden(f"{what} is visible to its owner alone")
+        raise forbidden(N_("{what} is visible to its owner alone"), what=what)
 
 
 def signed_in_id(info: Info) -> int:

@@ -65,10 +65,13 @@ async def subscribed(
     *,
     token: str | None = None,
     query: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> AsyncIterator[Subscription]:
     """A socket signed in with `token` (if any) running one of the clients' subscriptions."""
     async with connect(
-        ws_url(base_url), subprotocols=[Subprotocol("graphql-transport-ws")]
+        ws_url(base_url),
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        additional_headers=headers,
     ) as socket:
         payload = {"authorization": f"Bearer {token}"} if token else {}
         await socket.send(json.dumps({"type": "connection_init", "payload": payload}))

@@ -84,6 +84,24 @@ async def test_the_refusal_carries_a_retry_hint(api: Api, limited: Api) -> None:
     assert error["message"] == f"too many attempts: try again in {wait} s"
 
 
+async def test_the_refusal_is_in_the_requests_language(api: Api, limited: Api) -> None:
+    alice = await api.register()
+    for i in range(LIMIT):
+        await set_bio(limited, alice.token, f"bio {i}")
+    limited.http.headers["Accept-Language"] = "fr-FR, fr;q=0.9, en;q=0.8"
+
+    result = await limited.post(
+        'mutation { updateProfile(input: {bio: "x"}) '
+        "{ userErrors { code message retryAfterSeconds } } }",
+        token=alice.token,
+    )
+
+    [error] = result["data"]["updateProfile"]["userErrors"]
+    wait = error["retryAfterSeconds"]
+    assert error["code"] == "RATE_LIMITED"
+    assert error["message"] == f"trop de tentatives : réessayez dans {wait} s"
+
+
 async def test_each_member_has_a_count_of_their_own(api: Api, limited: Api) -> None:
     alice = await api.register()
     bob = await api.register()

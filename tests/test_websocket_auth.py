@@ -14,7 +14,6 @@ from websockets.typing import Subprotocol
 
 from indigo.app import create_app
 from indigo.settings import Settings
-from indigo.websocket import SIGN_IN_REFUSED
 from models import Database
 from tests.api import Api
 from tests.server import serve
@@ -32,10 +31,13 @@ async def live_api(base_url: str) -> AsyncIterator[Api]:
         yield Api(http)
 
 
-async def open_socket(base_url: str, payload: dict[str, Any]) -> ClientConnection:
+async def open_socket(
+    base_url: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> ClientConnection:
     socket = await connect(
         base_url.replace("http", "ws", 1) + "/graphql",
         subprotocols=[Subprotocol("graphql-transport-ws")],
+        additional_headers=headers,
     )
     await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
     return socket
@@ -90,8 +92,42 @@ async def test_a_token_that_signs_no_one_in_refuses_each_operation_then_closes(
         with pytest.raises(ConnectionClosed) as closed:
             await socket.recv()
 
-    assert refusal == {"id": "1", "type": "error", "payload": [SIGN_IN_REFUSED.formatted]}
-    assert SIGN_IN_REFUSED.extensions == {"code": "UNAUTHENTICATED"}
+    assert refusal == {
+        "id": "1",
+        "type": "error",
+        "payload": [
+            {
+                "message": "The sign-in token is invalid or has expired: sign in again",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ],
+    }
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4401,
+        "Unauthorized: sign in again",
+    )
+
+
+async def test_a_token_that_signs_no_one_in_is_refused_in_the_sockets_language(
+    base_url: str,
+) -> None:
+    french = {"Accept-Language": "fr-FR, fr;q=0.9"}
+    async with await open_socket(base_url, {"authorization": "Bearer x"}, french) as socket:
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { id } }"}})
+        )
+        refusal = json.loads(await socket.recv())
+        with pytest.raises(ConnectionClosed) as closed:
+            await socket.recv()
+
+    assert refusal["payload"] == [
+        {
+            "message": "Le jeton de connexion est invalide ou a expiré : reconnectez-vous",
+            "extensions": {"code": "UNAUTHENTICATED"},
+        }
+    ]
     assert closed.value.rcvd is not None
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
         4401,
