@@ -100,8 +100,11 @@ class Scheduler:
             self.wake()
 
     async def _sleep(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancellation that
+        # arrives as the wake-up does (mail queued at shutdown), and the loop never stops.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.tick_seconds)
+            async with asyncio.timeout(self.tick_seconds):
+                await self._wake.wait()
         self._wake.clear()
 
     async def tick(self) -> bool:
