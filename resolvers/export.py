@@ -1,7 +1,7 @@
 """Everything the server holds about a member, as one JSON document (design.md, "Privacy").
 
-One small function per top-level key, read in one snapshot. The keys whose feature is not
-built yet answer an empty list until it is.
+One small function per top-level key, read in one snapshot. Of other members, only what is
+public: their id and display name.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from models import (
     Account,
     Alert,
+    Block,
     Conversation,
     ConversationMember,
     Exchange,
@@ -24,6 +25,8 @@ from models import (
     Member,
     Message,
     Notification,
+    Report,
+    Review,
     Transfer,
 )
 from resolvers.platform import Platform
@@ -212,8 +215,83 @@ async def alerts(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
     ]
 
 
-async def nothing_yet(session: AsyncSession, member_id: int) -> list[Any]:
-    return []
+async def reviews_given(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Review).where(col(Review.author_id) == member_id).order_by(col(Review.id))
+    )
+    return [
+        {
+            "id": row.id,
+            "exchangeId": row.exchange_id,
+            "listingId": row.listing_id,
+            "subjectId": row.subject_id,
+            "rating": row.rating,
+            "comment": row.comment,
+            "createdAt": _time(row.created_at),
+        }
+        for row in rows
+    ]
+
+
+async def reviews_received(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    """Of each reviewer, their public display name alone."""
+    rows = await session.execute(
+        select(Review, col(Member.display_name))
+        .join(Member, col(Member.id) == col(Review.author_id))
+        .where(col(Review.subject_id) == member_id)
+        .order_by(col(Review.id))
+    )
+    return [
+        {
+            "id": row.id,
+            "exchangeId": row.exchange_id,
+            "listingId": row.listing_id,
+            "reviewerDisplayName": reviewer,
+            "rating": row.rating,
+            "comment": row.comment,
+            "createdAt": _time(row.created_at),
+        }
+        for row, reviewer in rows.all()
+    ]
+
+
+async def blocks(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    """Whom the member blocked; not who blocked them."""
+    rows = await session.execute(
+        select(Block, col(Member.display_name))
+        .join(Member, col(Member.id) == col(Block.blocked_id))
+        .where(col(Block.blocker_id) == member_id)
+        .order_by(col(Block.created_at), col(Block.blocked_id))
+    )
+    return [
+        {
+            "memberId": row.blocked_id,
+            "displayName": display_name,
+            "createdAt": _time(row.created_at),
+        }
+        for row, display_name in rows.all()
+    ]
+
+
+async def reports(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    """The reports the member filed; not those filed about them."""
+    rows = await session.scalars(
+        select(Report).where(col(Report.reporter_id) == member_id).order_by(col(Report.id))
+    )
+    return [
+        {
+            "id": row.id,
+            "memberId": row.member_id,
+            "listingId": row.listing_id,
+            "messageId": row.message_id,
+            "reason": row.reason,
+            "details": row.details,
+            "status": row.status,
+            "createdAt": _time(row.created_at),
+            "resolvedAt": _time(row.resolved_at),
+        }
+        for row in rows
+    ]
 
 
 SECTIONS: dict[str, Section] = {
@@ -222,12 +300,12 @@ SECTIONS: dict[str, Section] = {
     "exchanges": exchanges,
     "ledger": ledger,
     "conversations": conversations,
-    "reviewsGiven": nothing_yet,
-    "reviewsReceived": nothing_yet,
+    "reviewsGiven": reviews_given,
+    "reviewsReceived": reviews_received,
     "notifications": notifications,
     "alerts": alerts,
-    "blocks": nothing_yet,
-    "reports": nothing_yet,
+    "blocks": blocks,
+    "reports": reports,
 }
 
 

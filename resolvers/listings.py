@@ -49,6 +49,11 @@ def visible_to(listing: Listing, viewer_id: int | None) -> bool:
     return listing.status != ListingStatus.HIDDEN or listing.author_id == viewer_id
 
 
+def seen_by(listing: Listing | None, viewer_id: int | None) -> Listing | None:
+    """The listing if `viewer_id` may see it; None, as for no listing at all, if not."""
+    return listing if listing is not None and visible_to(listing, viewer_id) else None
+
+
 def new_listing(author_id: int, draft: ListingDraft, ttl_days: int) -> Listing:
     """The row of a checked draft, open for `ttl_days`, with what the searches derive from it."""
     listing = Listing(

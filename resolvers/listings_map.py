@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, func, literal_column, or_
 from sqlmodel import col, select
 
 from models import Listing, ListingType
+from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.platform import Platform
 from resolvers.validation import Checks
@@ -105,7 +106,10 @@ def _cell(box: Box, zoom: int) -> int:
 
 
 def _in_view(
-    box: Box, types: Sequence[ListingType] | None, categories: Sequence[str] | None
+    box: Box,
+    types: Sequence[ListingType] | None,
+    categories: Sequence[str] | None,
+    hidden: frozenset[int],
 ) -> list[ColumnElement[bool]]:
     south, north = _grid_range(box.south, box.north)
     grid_longitude = col(Listing.grid_longitude)
@@ -119,6 +123,8 @@ def _in_view(
         conditions.append(col(Listing.type).in_(sorted(set(types))))
     if categories:
         conditions.append(col(Listing.category).in_(sorted(set(categories))))
+    if hidden:
+        conditions.append(col(Listing.author_id).not_in(sorted(hidden)))
     return conditions
 
 
@@ -129,9 +135,13 @@ async def listings_on_map(
     *,
     types: Sequence[ListingType] | None = None,
     categories: Sequence[str] | None = None,
+    viewer_id: int | None = None,
 ) -> MapView:
+    """A signed-in viewer sees neither the listings nor the clusters of members blocked either
+    way."""
     check_view(box, zoom, categories)
-    conditions = _in_view(box, types, categories)
+    hidden = await blocks.hidden_from(platform, viewer_id)
+    conditions = _in_view(box, types, categories, hidden)
     async with platform.db.lookups() as session:
         ids = (
             await session.scalars(

@@ -16,7 +16,7 @@ from resolvers.categories import CATEGORIES
 from resolvers.errors import DomainError, invalid
 from resolvers.translations import N_
 from schema.context import Info
-from schema.errors import UserError, bad_user_input, payload_or_user_errors
+from schema.errors import LocalisedError, UserError, bad_user_input, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
 from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
@@ -100,7 +100,8 @@ class Listing(Node):
 
 async def _listings(info: Info, listing_ids: list[int]) -> list[Listing | None]:
     found = await info.context.loaders.listing.load_many(listing_ids)
-    return [None if row is None else Listing(row=row) for row in found]
+    seen = [listings.seen_by(row, info.context.viewer_id) for row in found]
+    return [None if row is None else Listing(row=row) for row in seen]
 
 
 node_kind("Listing", _listings)
@@ -137,8 +138,12 @@ async def load_listing(info: Info, listing_id: strawberry.ID) -> ListingRow:
     except DomainError as error:
         raise bad_user_input(error) from None
     if row is None:
-        raise bad_user_input(invalid("id", N_("no listing has this id")))
+        raise _no_listing()
     return row
+
+
+def _no_listing() -> LocalisedError:
+    return bad_user_input(invalid("id", N_("no listing has this id")))
 
 
 @strawberry.type
@@ -147,9 +152,9 @@ class ListingQuery:
         description="A listing, open or closed; one hidden by a moderator to its author alone."
     )
     async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
-        row = await load_listing(info, id)
-        if not listings.visible_to(row, info.context.viewer_id):
-            raise bad_user_input(invalid("id", "no listing has this id"))
+        row = listings.seen_by(await load_listing(info, id), info.context.viewer_id)
+        if row is None:
+            raise _no_listing()
         return Listing(row=row)
 
     @strawberry.field(description="Every category, labelled in the request's language.")

@@ -56,6 +56,7 @@ class ListingsMapQuery:
                 zoom,
                 types=types,
                 categories=categories,
+                viewer_id=info.context.viewer_id,
             )
         except DomainError as error:
             raise bad_user_input(error) from None

@@ -21,6 +21,17 @@ SEARCH = (
 )
 
 
+PARIS_BOX = {"south": 48.8, "west": 2.25, "north": 48.9, "east": 2.45}
+
+
+async def seen_on_map(api: Api, member: SignedIn | None) -> list[str]:
+    token = member.token if member else None
+    found = await send(api, "ListingsOnMap", {"box": PARIS_BOX, "zoom": 12}, token=token)
+    view = found["data"]["listingsOnMap"]
+    assert view["clusters"] == []
+    return sorted(listing["id"] for listing in view["listings"])
+
+
 async def seen_nearby(api: Api, member: SignedIn | None) -> list[str]:
     result = await api.post(SEARCH, {"near": PARIS}, token=member.token if member else None)
     return [edge["node"]["id"] for edge in result["data"]["nearby"]["edges"]]
@@ -81,6 +92,22 @@ async def test_neither_sees_the_other_in_the_search_and_others_see_both(
 
     await payload(api, "UnblockMember", alice, memberId=bob.id)
     assert sorted(await seen_nearby(api, bob)) == sorted([alices, bobs])
+
+
+async def test_neither_sees_the_other_on_the_map_and_others_see_both(api: Api) -> None:
+    alice, bob, carol = await members(api, 3)
+    alices = await post_listing(api, alice, "OFFER", 5)
+    bobs = await post_listing(api, bob, "OFFER", 5)
+    carols = await post_listing(api, carol, "OFFER", 5)
+    await block(api, alice, bob)
+
+    assert await seen_on_map(api, alice) == sorted([alices, carols])
+    assert await seen_on_map(api, bob) == sorted([bobs, carols])
+    assert await seen_on_map(api, carol) == sorted([alices, bobs, carols])
+    assert await seen_on_map(api, None) == sorted([alices, bobs, carols])
+
+    await payload(api, "UnblockMember", alice, memberId=bob.id)
+    assert await seen_on_map(api, bob) == sorted([alices, bobs, carols])
 
 
 async def test_my_blocks_lists_whom_i_blocked_and_blocking_twice_changes_nothing(

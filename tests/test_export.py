@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 from schema.ids import decode_id
-from tests.api import Api, error_codes
+from tests.api import Api, SignedIn, error_codes
 from tests.community import sent
 from tests.economy import PARIS, exchange_of, post_listing
+from tests.trust import payload
 
 KEYS = [
     "profile",
@@ -24,7 +25,12 @@ KEYS = [
     "blocks",
     "reports",
 ]
-NOT_BUILT_YET = ["reviewsGiven", "reviewsReceived", "blocks", "reports"]
+
+
+async def done(api: Api, operation: str, member: SignedIn, **input: Any) -> dict[str, Any]:
+    found = await payload(api, operation, member, **input)
+    assert found["userErrors"] == [], found["userErrors"]
+    return found
 
 
 async def export(api: Api, token: str) -> dict[str, Any]:
@@ -35,7 +41,9 @@ async def export(api: Api, token: str) -> dict[str, Any]:
 async def test_the_export_holds_the_members_own_data(api: Api) -> None:
     alice = await api.register(email="alice@example.org", display_name="Alice", location=PARIS)
     bob = await api.register(
-        email="bob@example.org", location={"latitude": 12.3456789, "longitude": 98.7654321}
+        email="bob@example.org",
+        display_name="Bob",
+        location={"latitude": 12.3456789, "longitude": 98.7654321},
     )
     offer = await post_listing(api, alice, "OFFER", 5)
     exchange = await exchange_of(api, "RequestExchange", bob, listingId=offer)
@@ -43,8 +51,19 @@ async def test_the_export_holds_the_members_own_data(api: Api) -> None:
     await exchange_of(api, "CompleteExchange", bob, exchangeId=exchange["id"])
     await sent(api, bob, "Thanks!", exchangeId=exchange["id"])
     await sent(api, alice, "You are welcome", exchangeId=exchange["id"])
-    carol = await api.register(email="carol@example.org")
-    await sent(api, carol, "Private to Bob", listingId=await post_listing(api, bob, "NEED", 1))
+    carol = await api.register(email="carol@example.org", display_name="Carol")
+    bobs_need = await post_listing(api, bob, "NEED", 1)
+    await sent(api, carol, "Private to Bob", listingId=bobs_need)
+    exchange_id = exchange["id"]
+    given = await done(
+        api, "ReviewExchange", alice, exchangeId=exchange_id, rating=4, comment="Kind"
+    )
+    received = await done(api, "ReviewExchange", bob, exchangeId=exchange_id, rating=5)
+    await done(api, "BlockMember", alice, memberId=carol.id)
+    await done(api, "BlockMember", carol, memberId=alice.id)
+    await done(api, "BlockMember", bob, memberId=carol.id)
+    filed = await done(api, "Report", alice, reason="SPAM", listingId=bobs_need, details="Odd")
+    await done(api, "Report", carol, reason="SCAM", memberId=alice.id, details="About Alice")
 
     data = await export(api, alice.token)
 
@@ -91,14 +110,53 @@ async def test_the_export_holds_the_members_own_data(api: Api) -> None:
         "EXCHANGE_REQUESTED",
         "EXCHANGE_COMPLETED",
         "MESSAGE_RECEIVED",
+        "REVIEW_RECEIVED",
     ]
     assert data["alerts"] == []
-    assert all(data[key] == [] for key in NOT_BUILT_YET)
+    assert [r | {"createdAt": None} for r in data["reviewsGiven"]] == [
+        {
+            "id": decode_id("Review", given["review"]["id"]),
+            "exchangeId": decode_id("Exchange", exchange_id),
+            "listingId": decode_id("Listing", offer),
+            "subjectId": decode_id("Member", bob.id),
+            "rating": 4,
+            "comment": "Kind",
+            "createdAt": None,
+        }
+    ]
+    assert [r | {"createdAt": None} for r in data["reviewsReceived"]] == [
+        {
+            "id": decode_id("Review", received["review"]["id"]),
+            "exchangeId": decode_id("Exchange", exchange_id),
+            "listingId": decode_id("Listing", offer),
+            "reviewerDisplayName": "Bob",
+            "rating": 5,
+            "comment": None,
+            "createdAt": None,
+        }
+    ]
+    assert [b | {"createdAt": None} for b in data["blocks"]] == [
+        {"memberId": decode_id("Member", carol.id), "displayName": "Carol", "createdAt": None}
+    ]
+    assert [r | {"createdAt": None} for r in data["reports"]] == [
+        {
+            "id": decode_id("Report", filed["report"]["id"]),
+            "memberId": decode_id("Member", bob.id),
+            "listingId": decode_id("Listing", bobs_need),
+            "messageId": None,
+            "reason": "SPAM",
+            "details": "Odd",
+            "status": "OPEN",
+            "createdAt": None,
+            "resolvedAt": None,
+        }
+    ]
     text = json.dumps(data)
     assert "bob@example.org" not in text
     assert "12.3456789" not in text
     assert "98.7654321" not in text
     assert "Private to Bob" not in text
+    assert "About Alice" not in text
 
 
 async def test_exporting_needs_a_member(api: Api) -> None:

@@ -14,7 +14,7 @@ from indigo.cli import change_moderators
 from indigo.settings import Settings
 from models import Database, Listing, Suspension
 from models.columns import utcnow
-from schema.ids import decode_id
+from schema.ids import decode_id, encode_id
 from tests.api import Api, SignedIn, error_codes
 from tests.community import notifications_of, refused, sent
 from tests.community import send as send_message
@@ -112,6 +112,40 @@ async def test_hiding_a_listing_takes_it_out_of_sight_and_cancels_its_requests(
     assert [e["node"]["status"] for e in asked["myExchanges"]["edges"]] == ["CANCELLED"]
     [entry] = await log(api, moderating)
     assert (entry["action"], entry["listing"]["id"]) == ("HIDE_LISTING", offer)
+
+
+async def test_a_hidden_listing_is_its_authors_alone_as_if_it_did_not_exist(
+    api: Api, database: Database
+) -> None:
+    author, other, reporter = await members(api, 3)
+    moderating = await moderator(api, database)
+    offer = await post_listing(api, author, "OFFER", 5)
+    await resolve(api, moderating, await reported(api, reporter, listingId=offer), "HIDE_LISTING")
+    never_issued = encode_id("Listing", decode_id("Listing", offer) + 1000)
+    viewers = {"author": author.token, "other": other.token, "anonymous": None}
+
+    by_id = {who: await send(api, "Listing", {"id": offer}, token=t) for who, t in viewers.items()}
+    by_node = {
+        who: await send(api, "NodeById", {"id": offer}, token=t) for who, t in viewers.items()
+    }
+    unknown = await send(api, "Listing", {"id": never_issued}, token=other.token)
+
+    shown = by_id["author"]["data"]["listing"]
+    assert (shown["id"], shown["status"]) == (offer, "HIDDEN")
+    assert by_node["author"]["data"]["node"] == {
+        "id": offer,
+        "__typename": "Listing",
+        "title": "offer for 5",
+        "status": "HIDDEN",
+    }
+    # To anyone else, the same answer as for an id never issued.
+    for who in ("other", "anonymous"):
+        assert by_id[who]["data"] == unknown["data"] == {"listing": None}
+        assert error_codes(by_id[who]) == error_codes(unknown) == ["BAD_USER_INPUT"]
+        assert [e["message"] for e in by_id[who]["errors"]] == [
+            e["message"] for e in unknown["errors"]
+        ]
+        assert by_node[who] == {"data": {"node": None}}
 
 
 async def test_a_suspension_signs_out_hides_and_cancels_and_a_restore_undoes_what_it_can(
