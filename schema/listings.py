@@ -149,7 +149,7 @@ class ListingQuery:
     async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
         row = await load_listing(info, id)
         if not listings.visible_to(row, info.context.viewer_id):
-            raise bad_user_input(invalid("id", "no listing has this id"))
+            raise bad_user_input(invalid("id", N_("no listing has this id")))
         return Listing(row=row)
 
     @strawberry.field(description="Every category, labelled in the request's language.")
