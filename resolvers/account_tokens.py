@@ -16,6 +16,7 @@ from models import AccountToken, AccountTokenPurpose
 from models.columns import utcnow
 from resolvers.auth import digest
 from resolvers.errors import invalid
+from resolvers.translations import N_
 
 LIFETIMES = {
     AccountTokenPurpose.RESET_PASSWORD: timedelta(hours=1),
@@ -56,7 +57,7 @@ async def redeem(session: AsyncSession, token: str, purpose: AccountTokenPurpose
         or found.used_at is not None
         or found.expires_at <= now
     ):
-        raise invalid("token", "this link is not valid any more: ask for a new one")
+        raise invalid("token", N_("this link is not valid any more: ask for a new one"))
     found.used_at = now
     session.add(found)
     await session.flush()

@@ -22,6 +22,7 @@ from resolvers.geo import GeoPoint
 from resolvers.nearby import haversine_km
 from resolvers.notifications import notify
 from resolvers.platform import Platform, UnitOfWork
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_ALERTS = 10
@@ -43,10 +44,12 @@ def _checked(draft: AlertDraft) -> AlertDraft:
     checks = Checks()
     checks.point("near", draft.near)
     if not (math.isfinite(draft.radius_km) and 0 < draft.radius_km <= MAX_RADIUS_KM):
-        checks.refuse("radiusKm", f"must be above 0 and at most {MAX_RADIUS_KM:g} km")
+        checks.refuse(
+            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
+        )
     unknown = sorted(set(draft.categories or ()) - SLUGS)
     if unknown:
-        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
     text = None
     if draft.text is not None:
         text = checks.text("text", draft.text, max_length=MAX_TEXT) or None
@@ -67,7 +70,8 @@ async def create_alert(platform: Platform, member_id: int, draft: AlertDraft) ->
         if (saved or 0) >= MAX_ALERTS:
             raise DomainError.of(
                 ErrorCode.LIMIT_REACHED,
-                f"at most {MAX_ALERTS} alerts: delete one before saving another",
+                N_("at most {limit} alerts: delete one before saving another"),
+                limit=MAX_ALERTS,
             )
         alert = Alert(
             member_id=member_id,
@@ -89,7 +93,9 @@ async def delete_alert(platform: Platform, member_id: int, alert_id: int) -> int
             delete(Alert).where(col(Alert.id) == alert_id, col(Alert.member_id) == member_id)
         )
         if not getattr(deleted, "rowcount", 0):
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no alert of yours has this id", "alertId")
+            raise DomainError.of(
+                ErrorCode.NOT_FOUND, N_("no alert of yours has this id"), "alertId"
+            )
     return alert_id
 
 

@@ -13,13 +13,14 @@ from models import Block, Member
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.ledger import dialect
 from resolvers.platform import Platform
+from resolvers.translations import N_
 
 FIELD = "memberId"
 
 
 def blocked_pair(field: str | None = None) -> DomainError:
     return DomainError.of(
-        ErrorCode.BLOCKED, "one of you has blocked the other: you cannot deal together", field
+        ErrorCode.BLOCKED, N_("one of you has blocked the other: you cannot deal together"), field
     )
 
 
@@ -65,14 +66,14 @@ async def blocked_either_way(session: AsyncSession, member_id: int) -> frozenset
 async def _member(session: AsyncSession, member_id: int) -> Member:
     member = await session.get(Member, member_id)
     if member is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "no member has this id", FIELD)
+        raise DomainError.of(ErrorCode.NOT_FOUND, N_("no member has this id"), FIELD)
     return member
 
 
 async def block(platform: Platform, member_id: int, blocked_id: int) -> Member:
     """Block a member; blocking them again changes nothing."""
     if blocked_id == member_id:
-        raise invalid(FIELD, "you cannot block yourself")
+        raise invalid(FIELD, N_("you cannot block yourself"))
     async with platform.unit_of_work() as work:
         blocked = await _member(work.session, blocked_id)
         insert = postgresql_insert if dialect(work.session) == "postgresql" else sqlite_insert

@@ -19,6 +19,7 @@ from models import Exchange, Transfer, TransferKind
 from models.columns import utcnow
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.translations import N_
 
 WINDOW = timedelta(days=30)
 LONGEST_RING = 4
@@ -57,14 +58,22 @@ async def check_appeal_help(
     if pair >= economy.max_pair_appeals_per_month:
         raise DomainError.of(
             ErrorCode.LIMIT_REACHED,
-            f"you already answered {pair} appeals of this member in the last 30 days: "
-            f"at most {economy.max_pair_appeals_per_month}",
+            N_(
+                "you already answered {pair} appeals of this member in the last 30 days: "
+                "at most {limit}"
+            ),
+            pair=pair,
+            limit=economy.max_pair_appeals_per_month,
         )
     if earned + reward > economy.max_appeal_rewards_per_month:
         raise DomainError.of(
             ErrorCode.LIMIT_REACHED,
-            f"you earned {earned} goodvibes from appeals in the last 30 days: this one would "
-            f"pass the bound of {economy.max_appeal_rewards_per_month}",
+            N_(
+                "you earned {earned} goodvibes from appeals in the last 30 days: this one "
+                "would pass the bound of {limit}"
+            ),
+            earned=earned,
+            limit=economy.max_appeal_rewards_per_month,
         )
 
 

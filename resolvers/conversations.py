@@ -17,6 +17,7 @@ from models import Conversation, ConversationMember, Message
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
 from resolvers.platform import Platform
+from resolvers.translations import N_
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,7 @@ async def mark_read(
         party = await session.get(ConversationMember, (conversation_id, member_id))
         if conversation is None or party is None:
             raise DomainError.of(
-                ErrorCode.NOT_FOUND, "no conversation has this id", "conversationId"
+                ErrorCode.NOT_FOUND, N_("no conversation has this id"), "conversationId"
             )
         if up_to is None:
             up_to = conversation.last_message_id or 0
@@ -201,7 +202,7 @@ async def mark_read(
             if message is None or message.conversation_id != conversation_id:
                 raise DomainError.of(
                     ErrorCode.NOT_FOUND,
-                    "no message of this conversation has this id",
+                    N_("no message of this conversation has this id"),
                     "upToMessageId",
                 )
         await session.execute(

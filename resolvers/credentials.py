@@ -15,6 +15,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.members import check_password
 from resolvers.passwords import hash_password, verify_password
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 
@@ -32,7 +33,9 @@ async def change_password(
         )
     if not await verify_password(password_hash, current_password):
         raise DomainError.of(
-            ErrorCode.INVALID_CREDENTIALS, "this is not your current password", "currentPassword"
+            ErrorCode.INVALID_CREDENTIALS,
+            N_("this is not your current password"),
+            "currentPassword",
         )
     fresh_hash = await hash_password(new_password)
     async with platform.unit_of_work() as work:

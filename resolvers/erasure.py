@@ -35,6 +35,7 @@ from resolvers.listing_lifecycle import cancel_exchanges, end_listing
 from resolvers.listings import derive_search_columns
 from resolvers.passwords import verify_password
 from resolvers.platform import Platform, UnitOfWork
+from resolvers.translations import N_
 
 FORMER_MEMBER = "former member"
 # No Argon2 hash: nothing verifies against it.
@@ -51,7 +52,7 @@ async def delete_account(platform: Platform, member_id: int, password: str) -> N
         member = await session.get(Member, member_id)
     if member is None or not await verify_password(member.password_hash, password):
         raise DomainError.of(
-            ErrorCode.INVALID_CREDENTIALS, "this is not your password", "password"
+            ErrorCode.INVALID_CREDENTIALS, N_("this is not your password"), "password"
         )
     async with platform.unit_of_work() as work:
         await _close_listings(work, platform, member_id)

@@ -86,7 +86,7 @@ def derive_search_columns(listing: Listing) -> None:
 
 def check_category(checks: Checks, category: str) -> None:
     if category not in SLUGS:
-        checks.refuse("category", "is not one of the categories")
+        checks.refuse("category", N_("is not one of the categories"))
 
 
 def checked(

@@ -21,6 +21,7 @@ from models import Listing, ListingType
 from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_LISTINGS = 200
@@ -70,13 +71,13 @@ def check_view(box: Box, zoom: int, categories: Sequence[str] | None) -> None:
         ("box.east", box.east, 180),
     ):
         if not (math.isfinite(value) and -limit <= value <= limit):
-            checks.refuse(field, f"must be between -{limit} and {limit}")
+            checks.refuse(field, N_("must be between -{limit} and {limit}"), limit=limit)
     if not checks.problems and box.south > box.north:
-        checks.refuse("box.north", "must not be south of box.south")
+        checks.refuse("box.north", N_("must not be south of box.south"))
     checks.whole_number("zoom", zoom, minimum=0, maximum=MAX_ZOOM)
     unknown = sorted(set(categories or ()) - SLUGS)
     if unknown:
-        checks.refuse("categories", f"unknown categories: {', '.join(unknown)}")
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
     checks.done()
 
 

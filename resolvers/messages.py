@@ -30,6 +30,7 @@ from resolvers.ledger import dialect
 from resolvers.notifications import notify
 from resolvers.platform import Platform, UnitOfWork
 from resolvers.rate_limits import count_hit, rate_limited
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_BODY = 2000
@@ -50,8 +51,8 @@ class _Place:
     parties: tuple[int, int]
 
 
-def _not_found(field: str, what: str) -> DomainError:
-    return DomainError.of(ErrorCode.NOT_FOUND, f"no {what} has this id", field)
+def _not_found(field: str, message: str) -> DomainError:
+    return DomainError.of(ErrorCode.NOT_FOUND, message, field)
 
 
 def _checked(to: Addressee, body: str, key: str | None) -> str:
@@ -59,7 +60,7 @@ def _checked(to: Addressee, body: str, key: str | None) -> str:
     given = [x for x in (to.conversation_id, to.listing_id, to.exchange_id) if x is not None]
     if len(given) != 1:
         checks.refuse(
-            "conversationId", "give exactly one of conversationId, listingId and exchangeId"
+            "conversationId", N_("give exactly one of conversationId, listingId and exchangeId")
         )
     body = checks.text("body", body, min_length=1, max_length=MAX_BODY)
     idempotency.check_key(checks, key)
@@ -150,7 +151,7 @@ async def _place(session: AsyncSession, member_id: int, to: Addressee) -> _Place
     assert to.exchange_id is not None
     exchange = await session.get(Exchange, to.exchange_id)
     if exchange is None or member_id not in (exchange.provider_id, exchange.beneficiary_id):
-        raise _not_found("exchangeId", "exchange")
+        raise _not_found("exchangeId", N_("no exchange has this id"))
     parties = (exchange.provider_id, exchange.beneficiary_id)
     return await _opened(
         session,
@@ -171,17 +172,17 @@ async def _existing(session: AsyncSession, member_id: int, conversation_id: int)
     ).all()
     conversation = await session.get(Conversation, conversation_id)
     if conversation is None or member_id not in parties or len(parties) != 2:
-        raise _not_found("conversationId", "conversation")
+        raise _not_found("conversationId", N_("no conversation has this id"))
     return _Place(conversation, (parties[0], parties[1]))
 
 
 async def _question(session: AsyncSession, member_id: int, listing_id: int) -> _Place:
     listing = await session.get(Listing, listing_id)
     if listing is None:
-        raise _not_found("listingId", "listing")
+        raise _not_found("listingId", N_("no listing has this id"))
     if listing.author_id == member_id:
         raise DomainError.of(
-            ErrorCode.OWN_LISTING, "you cannot ask a question on your own listing", "listingId"
+            ErrorCode.OWN_LISTING, N_("you cannot ask a question on your own listing"), "listingId"
         )
     topic = f"listing:{listing_id}:{member_id}"
     if listing.status != ListingStatus.OPEN:
@@ -190,7 +191,9 @@ async def _question(session: AsyncSession, member_id: int, listing_id: int) -> _
             select(Conversation).where(col(Conversation.topic) == topic)
         )
         if started is None:
-            raise DomainError.of(ErrorCode.LISTING_CLOSED, "this listing is closed", "listingId")
+            raise DomainError.of(
+                ErrorCode.LISTING_CLOSED, N_("this listing is closed"), "listingId"
+            )
     return await _opened(session, topic, (member_id, listing.author_id), listing_id=listing_id)
 
 

@@ -29,6 +29,7 @@ from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform, UnitOfWork
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_REASON = 1000
@@ -47,14 +48,14 @@ def _checked(decision: Decision) -> Decision:
     checks = Checks()
     reason = checks.text("reason", decision.reason, min_length=1, max_length=MAX_REASON)
     if decision.action not in REPORT_ACTIONS:
-        checks.refuse("action", "is not a decision on a report")
+        checks.refuse("action", N_("is not a decision on a report"))
     if decision.action is ModerationAction.SUSPEND_MEMBER:
         if decision.suspend_until is None:
-            checks.refuse("suspendUntil", "a suspension needs the date it ends")
+            checks.refuse("suspendUntil", N_("a suspension needs the date it ends"))
         elif decision.suspend_until.tzinfo is None or decision.suspend_until <= utcnow():
-            checks.refuse("suspendUntil", "must be a time to come, with its zone")
+            checks.refuse("suspendUntil", N_("must be a time to come, with its zone"))
     elif decision.suspend_until is not None:
-        checks.refuse("suspendUntil", "only a suspension has an end date")
+        checks.refuse("suspendUntil", N_("only a suspension has an end date"))
     checks.done()
     return Decision(decision.report_id, decision.action, reason, decision.suspend_until)
 
@@ -102,10 +103,10 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
         session = work.session
         report = await session.get(Report, decision.report_id, with_for_update=True)
         if report is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no report has this id", "reportId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no report has this id"), "reportId")
         if report.status != ReportStatus.OPEN:
             raise DomainError.of(
-                ErrorCode.INVALID_STATE, "this report was already resolved", "reportId"
+                ErrorCode.INVALID_STATE, N_("this report was already resolved"), "reportId"
             )
         applied = await _apply(work, report, decision, moderator_id)
         report.status = (
@@ -154,7 +155,7 @@ async def _apply(
     if decision.action is ModerationAction.SUSPEND_MEMBER:
         assert decision.suspend_until is not None
         return await _suspend(work, report.member_id, decision.suspend_until, moderator_id)
-    raise invalid("action", "this report names nothing this action applies to")
+    raise invalid("action", N_("this report names nothing this action applies to"))
 
 
 async def _suspend(
@@ -162,11 +163,13 @@ async def _suspend(
 ) -> _Applied:
     session = work.session
     if member_id == moderator_id:
-        raise invalid("action", "you cannot suspend yourself")
+        raise invalid("action", N_("you cannot suspend yourself"))
     # The member's row is locked so that two decisions on them take turns.
     await session.get(Member, member_id, with_for_update=True)
     if await suspensions.active(session, member_id) is not None:
-        raise DomainError.of(ErrorCode.INVALID_STATE, "this member is already suspended", "action")
+        raise DomainError.of(
+            ErrorCode.INVALID_STATE, N_("this member is already suspended"), "action"
+        )
     suspension, revoked = await sanctions.suspend(work, member_id, until)
     return _Applied(
         f"sign-ins revoked: {revoked}; listings hidden: {len(suspension.hidden_listing_ids)}",
@@ -190,7 +193,7 @@ def _tell(
 async def _hide_listing(session: AsyncSession, report: Report) -> list[int]:
     """Hide the reported listing: the ids of the requests on it, to cancel."""
     if report.listing_id is None:
-        raise invalid("action", "this report names no listing")
+        raise invalid("action", N_("this report names no listing"))
     listing = await session.get(Listing, report.listing_id, with_for_update=True)
     assert listing is not None
     listing.status = ListingStatus.HIDDEN
@@ -208,7 +211,7 @@ async def _hide_listing(session: AsyncSession, report: Report) -> list[int]:
 
 async def _hide_message(session: AsyncSession, report: Report) -> None:
     if report.message_id is None:
-        raise invalid("action", "this report names no message")
+        raise invalid("action", N_("this report names no message"))
     message = await session.get(Message, report.message_id, with_for_update=True)
     assert message is not None
     message.hidden_at = utcnow()
@@ -252,11 +255,11 @@ async def restore_member(
     async with platform.unit_of_work() as work:
         member = await work.session.get(Member, member_id)
         if member is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no member has this id", "memberId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no member has this id"), "memberId")
         lifted = await sanctions.lift(work.session, member_id)
         if lifted is None:
             raise DomainError.of(
-                ErrorCode.INVALID_STATE, "this member is not suspended", "memberId"
+                ErrorCode.INVALID_STATE, N_("this member is not suspended"), "memberId"
             )
         suspension, shown = lifted
         _tell(work, member_id, None)

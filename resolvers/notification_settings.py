@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from models import Delivery, NotificationKind, NotificationSetting
 from resolvers.notifications import DEFAULT_DELIVERY
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 Choice = tuple[NotificationKind, Delivery]
@@ -33,7 +34,7 @@ async def update_notification_settings(
     kinds = [kind for kind, _ in changes]
     if len(set(kinds)) != len(kinds):
         checks = Checks()
-        checks.refuse("settings", "names a kind more than once")
+        checks.refuse("settings", N_("names a kind more than once"))
         checks.done()
     async with platform.unit_of_work() as work:
         if kinds:

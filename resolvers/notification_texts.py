@@ -1,5 +1,5 @@
-"""What a notification says, in English and French: in the app (by the request's language)
-and in mail (by the member's language). Plain text."""
+"""What a notification says, in the app (by the request's language) and in mail (by the
+member's language): plain text, translated from the catalogues."""
 
 from __future__ import annotations
 
@@ -7,74 +7,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models import NotificationKind
+from resolvers.languages import ENGLISH, LANGUAGES
+from resolvers.translations import N_, translate
 
-LANGUAGES = ("en", "fr")
 SUBJECT_LENGTH = 200
 
-_TEXTS: dict[NotificationKind, tuple[str, str]] = {
-    NotificationKind.EXCHANGE_REQUESTED: (
-        "{actor} asked for “{listing}”",
-        "{actor} a demandé « {listing} »",
+_TEXTS: dict[NotificationKind, str] = {
+    NotificationKind.EXCHANGE_REQUESTED: N_("{actor} asked for “{listing}”"),
+    NotificationKind.EXCHANGE_ACCEPTED: N_("{actor} accepted your exchange on “{listing}”"),
+    NotificationKind.EXCHANGE_DECLINED: N_("{actor} declined your request for “{listing}”"),
+    NotificationKind.EXCHANGE_CANCELLED: N_("{actor} cancelled the exchange on “{listing}”"),
+    NotificationKind.EXCHANGE_COMPLETED: N_("{actor} completed the exchange on “{listing}”"),
+    NotificationKind.MESSAGE_RECEIVED: N_("{actor} sent you a message"),
+    NotificationKind.REVIEW_RECEIVED: N_("{actor} reviewed your exchange on “{listing}”"),
+    NotificationKind.APPEAL_ANSWERED: N_("{actor} offered to help with your appeal “{listing}”"),
+    NotificationKind.ALERT_MATCH: N_("New near you: “{listing}”"),
+    NotificationKind.LISTING_EXPIRING: N_(
+        "Your listing “{listing}” expires in three days: renew it to keep it"
     ),
-    NotificationKind.EXCHANGE_ACCEPTED: (
-        "{actor} accepted your exchange on “{listing}”",
-        "{actor} a accepté votre échange sur « {listing} »",
-    ),
-    NotificationKind.EXCHANGE_DECLINED: (
-        "{actor} declined your request for “{listing}”",
-        "{actor} a refusé votre demande pour « {listing} »",
-    ),
-    NotificationKind.EXCHANGE_CANCELLED: (
-        "{actor} cancelled the exchange on “{listing}”",
-        "{actor} a annulé l'échange sur « {listing} »",
-    ),
-    NotificationKind.EXCHANGE_COMPLETED: (
-        "{actor} completed the exchange on “{listing}”",
-        "{actor} a terminé l'échange sur « {listing} »",
-    ),
-    NotificationKind.MESSAGE_RECEIVED: (
-        "{actor} sent you a message",
-        "{actor} vous a envoyé un message",
-    ),
-    NotificationKind.REVIEW_RECEIVED: (
-        "{actor} reviewed your exchange on “{listing}”",
-        "{actor} a laissé un avis sur votre échange « {listing} »",
-    ),
-    NotificationKind.APPEAL_ANSWERED: (
-        "{actor} offered to help with your appeal “{listing}”",
-        "{actor} propose son aide pour votre appel « {listing} »",
-    ),
-    NotificationKind.ALERT_MATCH: (
-        "New near you: “{listing}”",
-        "Nouveau près de chez vous : « {listing} »",
-    ),
-    NotificationKind.LISTING_EXPIRING: (
-        "Your listing “{listing}” expires in three days: renew it to keep it",
-        "Votre annonce « {listing} » expire dans trois jours : renouvelez-la pour la garder",
-    ),
-    NotificationKind.MODERATION: (
-        "A moderator took a decision about your account or your listings",
-        "Un modérateur a pris une décision concernant votre compte ou vos annonces",
+    NotificationKind.MODERATION: N_(
+        "A moderator took a decision about your account or your listings"
     ),
 }
-
-_WORDS: dict[str, tuple[str, str]] = {
-    "someone": ("Someone", "Quelqu'un"),
-    "a listing": ("a listing", "une annonce"),
-    "hello": ("Hello {name},", "Bonjour {name},"),
-    "open": ("See it in Indigo: {link}", "Voir dans Indigo : {link}"),
-    "settings": (
-        "You receive this mail because of your notification settings: {link}",
-        "Vous recevez ce mail selon vos réglages de notifications : {link}",
-    ),
-    "digest subject": ("Indigo: your day", "Indigo : votre journée"),
-    "digest intro": ("Here is what happened today:", "Voici ce qui s'est passé aujourd'hui :"),
-}
-
-
-def _word(key: str, language: str) -> str:
-    english, french = _WORDS[key]
-    return french if language == "fr" else english
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +40,16 @@ class Told:
     listing: str | None = None
 
 
+def _offered(language: str) -> str:
+    # A member's stored language may be one no longer offered: they read English then.
+    return language if language in LANGUAGES else ENGLISH
+
+
 def notification_text(told: Told, language: str) -> str:
-    english, french = _TEXTS[told.kind]
-    return (french if language == "fr" else english).format(
-        actor=told.actor or _word("someone", language),
-        listing=told.listing or _word("a listing", language),
+    return translate(
+        _TEXTS[told.kind],
+        {"actor": told.actor or N_("Someone"), "listing": told.listing or N_("a listing")},
+        language,
     )
 
 
@@ -103,14 +62,18 @@ class MailText:
 def _letter(name: str, lines: Sequence[str], language: str, link: str, settings: str) -> str:
     return "\n".join(
         [
-            _word("hello", language).format(name=name),
+            translate(N_("Hello {name},"), {"name": name}, language),
             "",
             *lines,
             "",
-            _word("open", language).format(link=link),
+            translate(N_("See it in Indigo: {link}"), {"link": link}, language),
             "",
             "-- ",
-            _word("settings", language).format(link=settings),
+            translate(
+                N_("You receive this mail because of your notification settings: {link}"),
+                {"link": settings},
+                language,
+            ),
             "",
         ]
     )
@@ -120,6 +83,7 @@ def notification_mail(
     told: Told, *, name: str, language: str, link: str, settings: str
 ) -> MailText:
     """The mail of one notification, sent at once."""
+    language = _offered(language)
     text = notification_text(told, language)
     # A title may hold line breaks; a header may not.
     subject = " ".join(f"Indigo: {text}".split())[:SUBJECT_LENGTH]
@@ -130,9 +94,10 @@ def digest_mail(
     told: Sequence[Told], *, name: str, language: str, link: str, settings: str
 ) -> MailText:
     """One mail for a day's notifications, oldest first."""
-    lines = [_word("digest intro", language), ""]
+    language = _offered(language)
+    lines = [translate(N_("Here is what happened today:"), language=language), ""]
     lines += [f"- {notification_text(t, language)}" for t in told]
     return MailText(
-        subject=_word("digest subject", language),
+        subject=translate(N_("Indigo: your day"), language=language),
         body=_letter(name, lines, language, link, settings),
     )

@@ -20,6 +20,7 @@ from resolvers.notification_texts import Told, notification_mail
 from resolvers.outbox import enqueue_mail
 from resolvers.pages import Page
 from resolvers.platform import Platform, UnitOfWork
+from resolvers.translations import N_
 
 NOTIFICATIONS_LINK = "/notifications"
 SETTINGS_LINK = "/settings/notifications"
@@ -216,7 +217,7 @@ async def mark_read(platform: Platform, member_id: int, up_to: int | None) -> in
             named = await work.session.get(Notification, up_to)
             if named is None or named.member_id != member_id:
                 raise DomainError.of(
-                    ErrorCode.NOT_FOUND, "no notification of yours has this id", "upToId"
+                    ErrorCode.NOT_FOUND, N_("no notification of yours has this id"), "upToId"
                 )
         statement = update(Notification).where(
             col(Notification.member_id) == member_id, col(Notification.read_at).is_(None)

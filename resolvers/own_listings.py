@@ -30,6 +30,7 @@ from resolvers.listings import (
 from resolvers.members import KEEP, Keep
 from resolvers.pages import Page
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 EDITABLE = (ListingStatus.OPEN, ListingStatus.EXPIRED)
@@ -90,7 +91,9 @@ async def _own(session: AsyncSession, member_id: int, listing_id: int) -> Listin
     """The member's listing, locked against new exchanges; NOT_FOUND for anyone else's."""
     listing = await session.get(Listing, listing_id, with_for_update=True)
     if listing is None or listing.author_id != member_id:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "you have no listing with this id", "listingId")
+        raise DomainError.of(
+            ErrorCode.NOT_FOUND, N_("you have no listing with this id"), "listingId"
+        )
     return listing
 
 
@@ -126,14 +129,15 @@ async def update_listing(
         if listing.status not in EDITABLE:
             raise DomainError.of(
                 ErrorCode.INVALID_STATE,
-                f"a {listing.status.lower()} listing cannot be edited",
+                N_("a {status} listing cannot be edited"),
                 "listingId",
+                status=listing.status.lower(),
             )
         if not isinstance(changes.digos, Keep) and changes.digos != listing.digos:
             if await _has_open_exchange(session, listing_id):
                 raise DomainError.of(
                     ErrorCode.INVALID_STATE,
-                    "the price cannot change while an exchange on it is requested or accepted",
+                    N_("the price cannot change while an exchange on it is requested or accepted"),
                     "digos",
                 )
             if listing.type == ListingType.APPEAL:
@@ -175,8 +179,9 @@ async def renew_listing(
         if listing.status not in EDITABLE:
             raise DomainError.of(
                 ErrorCode.INVALID_STATE,
-                f"a {listing.status.lower()} listing cannot be renewed",
+                N_("a {status} listing cannot be renewed"),
                 "listingId",
+                status=listing.status.lower(),
             )
         if listing.status == ListingStatus.EXPIRED and listing.type == ListingType.APPEAL:
             await check_may_appeal(session, member_id, listing.digos, platform)

@@ -13,6 +13,7 @@ from models import Listing, Member, Message, Report, ReportReason
 from resolvers import conversations, idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_DETAILS = 1000
@@ -47,9 +48,9 @@ def _checked(draft: ReportDraft) -> ReportDraft:
         if value is not None
     ]
     if not given:
-        checks.refuse(TARGETS[0], "name what you report: one member, listing or message")
+        checks.refuse(TARGETS[0], N_("name what you report: one member, listing or message"))
     for extra in given[1:]:
-        checks.refuse(extra, "report one thing at a time: a member, a listing or a message")
+        checks.refuse(extra, N_("report one thing at a time: a member, a listing or a message"))
     details = (
         None
         if draft.details is None
@@ -112,7 +113,7 @@ async def _first_use(platform: Platform, reporter_id: int, draft: ReportDraft) -
             )
         )
     if first is not None and first.request != draft.request:
-        raise invalid(idempotency.FIELD, "was already used for another request")
+        raise invalid(idempotency.FIELD, N_("was already used for another request"))
     return first
 
 
@@ -125,18 +126,18 @@ async def _member_concerned(session: AsyncSession, reporter_id: int, draft: Repo
         if message is None or not await conversations.is_party(
             session, message.conversation_id, reporter_id
         ):
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no message has this id", "messageId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no message has this id"), "messageId")
         member_id, field = message.author_id, "messageId"
     elif draft.listing_id is not None:
         listing = await session.get(Listing, draft.listing_id)
         if listing is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no listing has this id", "listingId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
         member_id, field = listing.author_id, "listingId"
     else:
         assert draft.member_id is not None
         if await session.get(Member, draft.member_id) is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "no member has this id", "memberId")
+            raise DomainError.of(ErrorCode.NOT_FOUND, N_("no member has this id"), "memberId")
         member_id, field = draft.member_id, "memberId"
     if member_id == reporter_id:
-        raise invalid(field, "you cannot report yourself")
+        raise invalid(field, N_("you cannot report yourself"))
     return member_id

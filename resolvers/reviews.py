@@ -26,6 +26,7 @@ from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform
+from resolvers.translations import N_
 from resolvers.validation import Checks
 
 REVIEW_WINDOW = timedelta(days=30)
@@ -65,7 +66,7 @@ def _checked(draft: ReviewDraft) -> ReviewDraft:
 
 def _already_done() -> DomainError:
     return DomainError.of(
-        ErrorCode.ALREADY_DONE, "you already reviewed this exchange", "exchangeId"
+        ErrorCode.ALREADY_DONE, N_("you already reviewed this exchange"), "exchangeId"
     )
 
 
@@ -80,20 +81,22 @@ async def review_exchange(platform: Platform, author_id: int, draft: ReviewDraft
                 exchange.provider_id,
                 exchange.beneficiary_id,
             ):
-                raise DomainError.of(ErrorCode.NOT_FOUND, "no exchange has this id", "exchangeId")
+                raise DomainError.of(
+                    ErrorCode.NOT_FOUND, N_("no exchange has this id"), "exchangeId"
+                )
             first = await _first_review(session, author_id, draft)
             if first is not None:
                 return first
             if exchange.status != ExchangeStatus.COMPLETED:
                 raise DomainError.of(
                     ErrorCode.INVALID_STATE,
-                    "an exchange is reviewed once it is completed",
+                    N_("an exchange is reviewed once it is completed"),
                     "exchangeId",
                 )
             if utcnow() - exchange.updated_at > REVIEW_WINDOW:
                 raise DomainError.of(
                     ErrorCode.INVALID_STATE,
-                    "reviews close 30 days after the exchange was completed",
+                    N_("reviews close 30 days after the exchange was completed"),
                     "exchangeId",
                 )
             review = Review(
@@ -151,7 +154,7 @@ async def _first_review(
                 draft.comment,
             )
             if not repeated:
-                raise invalid(idempotency.FIELD, "was already used for another request")
+                raise invalid(idempotency.FIELD, N_("was already used for another request"))
             return review
     if earlier:
         raise _already_done()

@@ -12,11 +12,14 @@ from models import Suspension
 from models.columns import utcnow
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.platform import Platform
+from resolvers.translations import N_
 
 
 def suspended(until: datetime) -> DomainError:
     return DomainError.of(
-        ErrorCode.SUSPENDED, f"this account is suspended until {until.isoformat()}"
+        ErrorCode.SUSPENDED,
+        N_("this account is suspended until {until}"),
+        until=until.isoformat(),
     )
 
 
@@ -37,7 +40,7 @@ async def active(session: AsyncSession, member_id: int) -> Suspension | None:
 async def refuse_if_other_suspended(session: AsyncSession, member_id: int, field: str) -> None:
     """SUSPENDED if `member_id`, whom someone wants to reach, is suspended."""
     if await active(session, member_id) is not None:
-        raise DomainError.of(ErrorCode.SUSPENDED, "this member is suspended", field)
+        raise DomainError.of(ErrorCode.SUSPENDED, N_("this member is suspended"), field)
 
 
 async def refuse_if_suspended(platform: Platform, member_id: int) -> None:

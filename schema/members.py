@@ -85,7 +85,7 @@ class Member(Node):
     )
     def email_confirmed(self, info: Info) -> bool | None:
         if not self.shown_to_owner:
-            require_owner(info, self.row.id, "whether a member's email is confirmed")
+            require_owner(info, self.row.id, N_("whether a member's email is confirmed"))
         return self.row.email_confirmed_at is not None
 
     @strawberry.field(description="Messages to you not read yet; null for anyone else.")

@@ -13,8 +13,9 @@ from models import ModerationAction
 from models import ModerationLogEntry as LogRow
 from resolvers import moderation, moderators
 from resolvers.moderation import Decision
+from resolvers.translations import N_
 from schema.context import Info
-from schema.errors import UserError, payload_or_user_errors
+from schema.errors import UserError, forbidden, payload_or_user_errors
 from schema.exchanges import after_id, page_size
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
@@ -31,8 +32,8 @@ strawberry.enum(
 
 
 class IsModerator(BasePermission):
-    message = "the moderators' console is for moderators"
-    error_extensions = {"code": "FORBIDDEN"}
+    def on_unauthorized(self) -> None:
+        raise forbidden(N_("the moderators' console is for moderators"))
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = info.context.viewer_id
