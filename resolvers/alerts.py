@@ -108,6 +108,23 @@ async def my_alerts(platform: Platform, member_id: int) -> list[Alert]:
         return list(found.all())
 
 
+async def get_alerts(
+    platform: Platform, alert_ids: list[int], member_id: int
+) -> list[Alert | None]:
+    """The alerts with these ids, in the same order: None where there is none or it is not
+    `member_id`'s."""
+    async with platform.db.lookups() as session:
+        rows = (
+            await session.scalars(
+                select(Alert).where(
+                    col(Alert.id).in_(alert_ids), col(Alert.member_id) == member_id
+                )
+            )
+        ).all()
+    by_id = {a.id: a for a in rows}
+    return [by_id.get(i) for i in alert_ids]
+
+
 def matches(alert: Alert, listing: Listing, text: str) -> bool:
     """Whether a listing is what `alert` looks for; `text` is the listing's searchable text."""
     if alert.types and listing.type not in alert.types:

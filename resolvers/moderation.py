@@ -26,6 +26,7 @@ from models import (
 from models.columns import utcnow
 from resolvers import exchanges, sanctions, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.moderators import moderates
 from resolvers.notifications import notify
 from resolvers.pages import Page
 from resolvers.platform import Platform, UnitOfWork
@@ -83,6 +84,23 @@ async def log(
         query = query.where(col(ModerationLogEntry.id) < before)
     async with platform.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
+
+
+async def get_log_entries(
+    platform: Platform, entry_ids: list[int], member_id: int
+) -> list[ModerationLogEntry | None]:
+    """The log entries with these ids, in the same order; all None unless `member_id` is a
+    moderator."""
+    async with platform.db.lookups() as session:
+        rows = (
+            await session.scalars(
+                select(ModerationLogEntry).where(
+                    col(ModerationLogEntry.id).in_(entry_ids), moderates(member_id)
+                )
+            )
+        ).all()
+    by_id = {e.id: e for e in rows}
+    return [by_id.get(i) for i in entry_ids]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, exists
 from sqlmodel import col, select
 
 from models import Database, Member, Moderator
@@ -47,3 +47,8 @@ async def revoke(database: Database, email: str) -> bool:
 async def is_moderator(platform: Platform, member_id: int) -> bool:
     async with platform.db.lookups() as session:
         return await session.get(Moderator, member_id) is not None
+
+
+def moderates(member_id: int) -> ColumnElement[bool]:
+    """A condition true when `member_id` is a moderator, to filter a query by it at once."""
+    return exists().where(col(Moderator.member_id) == member_id)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from models import Listing, Member, Message, Report, ReportReason
 from resolvers import conversations, idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.moderators import moderates
 from resolvers.platform import Platform
 from resolvers.translations import N_
 from resolvers.validation import Checks
@@ -141,3 +142,21 @@ async def _member_concerned(session: AsyncSession, reporter_id: int, draft: Repo
     if member_id == reporter_id:
         raise invalid(field, N_("you cannot report yourself"))
     return member_id
+
+
+async def get_reports(
+    platform: Platform, report_ids: list[int], member_id: int
+) -> list[Report | None]:
+    """The reports with these ids, in the same order: None where there is none, or where
+    `member_id` is neither its reporter nor a moderator."""
+    async with platform.db.lookups() as session:
+        rows = (
+            await session.scalars(
+                select(Report).where(
+                    col(Report.id).in_(report_ids),
+                    (col(Report.reporter_id) == member_id) | moderates(member_id),
+                )
+            )
+        ).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id.get(i) for i in report_ids]

@@ -215,3 +215,12 @@ async def reviews_of(
         query = query.where(col(Review.id) < before)
     async with platform.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
+
+
+async def get_reviews(platform: Platform, review_ids: list[int]) -> list[Review | None]:
+    """The reviews with these ids, in the same order (None where there is none): public, as
+    on the member card."""
+    async with platform.db.lookups() as session:
+        rows = (await session.scalars(select(Review).where(col(Review.id).in_(review_ids)))).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id.get(i) for i in review_ids]

@@ -3,10 +3,14 @@ their owner alone."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
 
+# ListingType is made a GraphQL enum, with its description, in schema.listings: that must come
+# before Alert names it, or Strawberry makes a second one of it and refuses the schema.
+import schema.listings  # noqa: F401
 from models import Alert as AlertRow
 from models import ListingType
 from resolvers import alerts
@@ -19,16 +23,17 @@ from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
 from schema.ids import decode_id, encode_id
+from schema.nodes import Node, private_node_kind
 from schema.permissions import IsAuthenticated, signed_in_id
 
 
 @strawberry.type(description="A saved search. Visible to you alone.")
-class Alert:
+class Alert(Node):
     row: strawberry.Private[AlertRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Alert", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Alert", self.row.id)
 
     @strawberry.field
     def near(self) -> GeoPoint:
@@ -55,6 +60,9 @@ class Alert:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+
+private_node_kind("Alert", alerts.get_alerts, lambda row: Alert(row=row))
 
 
 @strawberry.input

@@ -3,6 +3,7 @@ the conversation's two members alone."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member, load_member
+from schema.nodes import Node, private_node_kind
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -30,12 +32,12 @@ def _viewer(info: Info) -> int:
 
 
 @strawberry.type(description="A text in a conversation.")
-class Message:
+class Message(Node):
     row: strawberry.Private[MessageRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Message", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Message", self.row.id)
 
     @strawberry.field(description="Empty once a moderator hid the message.")
     def body(self) -> str:
@@ -83,12 +85,12 @@ class MessageConnection:
     description="Two members talking: a question on a listing, or the members of an "
     "exchange. Visible to those two alone."
 )
-class Conversation:
+class Conversation(Node):
     seen: strawberry.Private[SeenConversation]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Conversation", self.seen.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Conversation", self.seen.row.id)
 
     @strawberry.field(name="with", description="The other member.")
     async def with_(self, info: Info) -> Member:
@@ -164,6 +166,12 @@ class ConversationEdge:
 class ConversationConnection:
     edges: list[ConversationEdge]
     page_info: PageInfo
+
+
+private_node_kind(
+    "Conversation", conversations.get_conversations, lambda seen: Conversation(seen=seen)
+)
+private_node_kind("Message", conversations.get_messages, lambda row: Message(row=row))
 
 
 @strawberry.input

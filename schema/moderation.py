@@ -3,6 +3,7 @@ Anyone but a moderator is refused with FORBIDDEN (UNAUTHENTICATED when signed ou
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from schema.exchanges import after_id, page_size
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member
+from schema.nodes import Node, private_node_kind
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 from schema.safety import Report, member_of
@@ -45,12 +47,12 @@ First = Annotated[int | None, strawberry.argument(description="1 to 100; 20.")]
 
 
 @strawberry.type(description="One moderation action: who, when, why and what it changed.")
-class ModerationLogEntry:
+class ModerationLogEntry(Node):
     row: strawberry.Private[LogRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("ModerationLogEntry", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("ModerationLogEntry", self.row.id)
 
     @strawberry.field
     def action(self) -> ModerationAction:
@@ -86,6 +88,11 @@ class ModerationLogEntry:
             return None
         listing = await info.context.loaders.listing.load(self.row.listing_id)
         return None if listing is None else Listing(row=listing)
+
+
+private_node_kind(
+    "ModerationLogEntry", moderation.get_log_entries, lambda row: ModerationLogEntry(row=row)
+)
 
 
 @strawberry.type

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import strawberry
 
 from resolvers.errors import DomainError, invalid
+from resolvers.platform import Platform
 from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import bad_user_input
@@ -34,6 +36,27 @@ _FETCHES: dict[str, NodeFetch] = {}
 def node_kind(kind: str, fetch: NodeFetch) -> None:
     """Let `node` and `nodes` answer the ids of `kind` (as `encode_id` writes them)."""
     _FETCHES[kind] = fetch
+
+
+Row = TypeVar("Row")
+
+
+def private_node_kind(
+    kind: str,
+    fetch: Callable[[Platform, list[int], int], Awaitable[Sequence[Row | None]]],
+    shown: Callable[[Row], Node],
+) -> None:
+    """`node_kind` for objects only some members see: `fetch(platform, pks, viewer_id)` answers
+    None for what the viewer may not see, and an anonymous caller sees none of them."""
+
+    async def visible(info: Info, pks: list[int]) -> list[Node | None]:
+        viewer_id = info.context.viewer_id
+        if viewer_id is None:
+            return [None] * len(pks)
+        found = await fetch(info.context.platform, pks, viewer_id)
+        return [None if row is None else shown(row) for row in found]
+
+    node_kind(kind, visible)
 
 
 async def _visible_nodes(info: Info, ids: list[strawberry.ID], field: str) -> list[Node | None]:

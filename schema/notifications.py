@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from schema.exchanges import Exchange, after_id, page_size
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member, load_member
+from schema.nodes import Node, private_node_kind
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -29,12 +31,12 @@ strawberry.enum(
 
 
 @strawberry.type(description="Something that concerns you. Visible to you alone.")
-class Notification:
+class Notification(Node):
     row: strawberry.Private[NotificationRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Notification", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Notification", self.row.id)
 
     @strawberry.field
     def kind(self) -> NotificationKind:
@@ -91,6 +93,11 @@ class Notification:
             return None
         row = await info.context.loaders.message.load((self.row.message_id, self.row.member_id))
         return None if row is None else Message(row=row)
+
+
+private_node_kind(
+    "Notification", notifications.get_notifications, lambda row: Notification(row=row)
+)
 
 
 @strawberry.type

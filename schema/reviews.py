@@ -3,6 +3,7 @@ other party of each completed exchange said of them."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -17,6 +18,7 @@ from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member
+from schema.nodes import Node, node_kind
 from schema.pages import PageInfo
 from schema.permissions import IsAuthenticated, signed_in_id
 
@@ -43,12 +45,12 @@ class Recognition:
 
 
 @strawberry.type(description="What one party of a completed exchange said of the other.")
-class Review:
+class Review(Node):
     row: strawberry.Private[ReviewRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Review", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Review", self.row.id)
 
     @strawberry.field(description="1 to 5.")
     def rating(self) -> int:
@@ -73,6 +75,14 @@ class Review:
     async def listing(self, info: Info) -> Listing | None:
         listing = await info.context.loaders.listing.load(self.row.listing_id)
         return None if listing is None else Listing(row=listing)
+
+
+async def _reviews(info: Info, review_ids: list[int]) -> list[Review | None]:
+    found = await reviews.get_reviews(info.context.platform, review_ids)
+    return [None if row is None else Review(row=row) for row in found]
+
+
+node_kind("Review", _reviews)
 
 
 @strawberry.type

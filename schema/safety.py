@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -17,6 +18,7 @@ from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
 from schema.listings import Listing
 from schema.members import Member
+from schema.nodes import Node, private_node_kind
 from schema.permissions import IsAuthenticated, signed_in_id
 
 strawberry.enum(ReportReason)
@@ -31,12 +33,12 @@ async def member_of(info: Info, member_id: int) -> Member:
 
 
 @strawberry.type(description="A report to the moderators. Seen by its reporter and moderators.")
-class Report:
+class Report(Node):
     row: strawberry.Private[ReportRow]
+    id: strawberry.ID = dataclasses.field(init=False)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Report", self.row.id)
+    def __post_init__(self) -> None:
+        self.id = encode_id("Report", self.row.id)
 
     @strawberry.field
     def reason(self) -> ReportReason:
@@ -75,6 +77,9 @@ class Report:
             return None
         message = await reports.reported_message(info.context.platform, self.row.message_id)
         return None if message is None else Message(row=message)
+
+
+private_node_kind("Report", reports.get_reports, lambda row: Report(row=row))
 
 
 @strawberry.input(description="Exactly one of memberId, listingId or messageId.")

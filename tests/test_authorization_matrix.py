@@ -675,6 +675,47 @@ async def test_community_mutations_by_outsiders_change_nothing(
     assert len((await api.data("MyAlerts", token=world.alice.token))["myAlerts"]) == 1
 
 
+NODE_ID = "query($id: ID!) { node(id: $id) { id } }"
+
+
+async def test_community_objects_by_their_ids(api: Api, world: World, talk: Talk) -> None:
+    alert = (
+        await api.data(
+            "CreateAlert", {"input": {"near": PARIS, "radiusKm": 3}}, token=world.alice.token
+        )
+    )["createAlert"]["alert"]["id"]
+    owned = [talk.conversation, talk.message, talk.notifications[0], alert]
+
+    outcomes = [
+        await as_each(api, NODE_ID, {"id": id}, ["node"], other=world.carol, owner=world.alice)
+        for id in owned
+    ]
+
+    assert outcomes == [(None, None, {"id": id}) for id in owned]
+
+
+async def test_a_report_and_the_log_by_their_ids(
+    api: Api, world: World, database: Database
+) -> None:
+    moderating = await moderator(api, database)
+    filed = await payload(api, "Report", world.carol, memberId=world.bob.id, reason="SPAM")
+    report = filed["report"]["id"]
+    await payload(api, "ResolveReport", moderating, reportId=report, action="DISMISS", reason="no")
+    log = (await send(api, "ModerationLog", token=moderating.token))["data"]["moderationLog"]
+    [entry] = [edge["node"]["id"] for edge in log["edges"]]
+
+    by_reporter = await as_each(
+        api, NODE_ID, {"id": report}, ["node"], other=world.bob, owner=world.carol
+    )
+    by_moderator = [
+        await as_each(api, NODE_ID, {"id": id}, ["node"], other=world.alice, owner=moderating)
+        for id in (report, entry)
+    ]
+
+    assert by_reporter == (None, None, {"id": report})
+    assert by_moderator == [(None, None, {"id": report}), (None, None, {"id": entry})]
+
+
 async def test_live_messages_reach_their_two_members_alone(
     settings: Settings, database: Database
 ) -> None:
