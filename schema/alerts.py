@@ -15,10 +15,6 @@ from models import Alert as AlertRow
 from models import ListingType
 from resolvers import alerts
 from resolvers.geo import GeoPoint as Point
-
-# Imported first, so that ListingType is registered with its description before `Alert.types`
-# names it: else the schema holds two ListingType enums.
-from schema import listings as listing_enums  # noqa: F401
 from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
