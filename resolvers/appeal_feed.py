@@ -24,7 +24,7 @@ from realtime.channels import cells_in_box
 from realtime.fanout import Notice
 from resolvers import members
 from resolvers.categories import SLUGS
-from resolvers.geo import GeoPoint
+from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
 from resolvers.validation import Checks
@@ -87,9 +87,12 @@ def appeal_feed(
 async def _feed(
     platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedAppeal]:
-    box = bounding_box(request.near, request.radius_km)
+    # Appeals are announced in the cell of their rounded point, which the circle holds.
+    cells = bounding_box(request.near, request.radius_km)
+    # Their exact points, which the database holds, lie within reach of the rounded ones.
+    box = bounding_box(request.near, request.radius_km + GRID_REACH_KM)
     async with platform.hub.listen(
-        cells_in_box(box.south, box.north, box.longitudes), on_overflow
+        cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
     ) as listener:
         # Listening already, so whatever commits from now on arrives live or in a replay.
         start = request.after if request.after is not None else await _latest_appeal_id(platform)
@@ -184,7 +187,9 @@ def _matching(
         return None
     if request.categories and listing.category not in request.categories:
         return None
-    distance = haversine_km(request.near, GeoPoint(listing.latitude, listing.longitude))
+    # Measured to the point helpers are shown, so that no feed tells more than the grid.
+    shown = GeoPoint(listing.latitude, listing.longitude).rounded()
+    distance = haversine_km(request.near, shown)
     if distance > request.radius_km:
         return None
     return FeedAppeal(listing, author, distance, notice)

@@ -84,9 +84,8 @@ async def _insert(platform: Platform, author_id: int, draft: ListingDraft) -> Li
         await work.session.flush()
         assert listing.id is not None
         if draft.type is ListingType.APPEAL:
-            work.publish_after_commit(
-                AppealCreated(listing.id, listing.latitude, listing.longitude)
-            )
+            shown = location_of(listing).rounded()
+            work.publish_after_commit(AppealCreated(listing.id, shown.latitude, shown.longitude))
     return listing
 
 

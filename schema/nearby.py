@@ -45,7 +45,8 @@ def decode_cursor(cursor: str) -> nearby.Position:
 class NearbyEdge:
     cursor: str
     distance_km: float = strawberry.field(
-        description="From the search's point to the listing's exact point, in km."
+        description="From the search's point to the listing's point as others are shown it "
+        "(rounded to about 1 km), in km."
     )
     node: Listing
 
