@@ -3,7 +3,9 @@
 Strawberry's own handler trusts a message's shape: a payload that is a list, or a query that is
 a number, crashes the connection or ends the operation without a word. Here such a message
 closes the socket with 4400, as the protocol says for an invalid message, and an over-long
-document is refused before anything parses it.
+document is refused before anything parses it. A socket signed in lives no longer than its
+sign-in: when the token is revoked or expires, the socket is closed with 4403, as a token
+refused at `connection_init` is.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
     Message,
     SubscribeMessage,
 )
 
+from resolvers.auth import sign_in_ends
 from schema.context import Context
 from schema.live_lane import operation_sender
 from schema.rate_limits import Root
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
     from indigo.app import IndigoGraphQL
 
 INVALID = "Invalid message"
+SIGNED_OUT_CODE = 4403
+SIGNED_OUT_REASON = "Forbidden: the sign-in was revoked or has expired"
 
 
 def well_formed(message: object) -> bool:
@@ -54,6 +60,28 @@ def well_formed(message: object) -> bool:
 
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
+    _sign_in: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        viewer, token = self.context.viewer, self.context.token
+        if self.connection_acknowledged and viewer is not None and token is not None:
+            assert viewer.id is not None
+            self._sign_in = asyncio.create_task(self._close_when_signed_out(viewer.id, token))
+
+    async def _close_when_signed_out(self, member_id: int, token: str) -> None:
+        await sign_in_ends(self.view.platform, member_id, token)
+        # Whatever the client sends before the close lands runs anonymously.
+        self.context.viewer = None
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self.websocket.close(SIGNED_OUT_CODE, SIGNED_OUT_REASON)
+
+    async def shutdown(self) -> None:
+        if self._sign_in is not None:
+            self._sign_in.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sign_in
+        await super().shutdown()
 
     async def send_text(self, text: str) -> None:
         """Send a message already encoded as JSON, unless the socket is closing or gone: then

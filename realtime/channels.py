@@ -1,4 +1,5 @@
-"""Channel names: a geographic cell per area for appeals, and one per member.
+"""Channel names: a geographic cell per area for appeals, and two per member (their news,
+and their sign-ins).
 
 Cells are rows of 0.1° of latitude (about 11 km), each cut into as many columns as keep a
 cell about 11 km wide at that latitude: near the poles a row has few columns, so a circle
@@ -53,3 +54,8 @@ def cells_in_box(
 
 def member_channel(member_id: int) -> str:
     return f"member:{member_id}"
+
+
+def sign_in_channel(member_id: int) -> str:
+    """Where revocations of a member's tokens are announced, to the sockets they signed in."""
+    return f"signins:{member_id}"

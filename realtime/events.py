@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from realtime.channels import cell_channel, member_channel
+from realtime.channels import cell_channel, member_channel, sign_in_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,14 @@ class WalletUpdated:
     member_id: int
 
 
-Event = AppealCreated | ExchangeUpdated | WalletUpdated
+@dataclass(frozen=True, slots=True)
+class SignInsRevoked:
+    """Some of a member's tokens were revoked: their sockets check whether theirs was."""
+
+    member_id: int
+
+
+Event = AppealCreated | ExchangeUpdated | WalletUpdated | SignInsRevoked
 
 
 def routes(event: Event) -> list[tuple[str, str]]:
@@ -44,3 +51,5 @@ def routes(event: Event) -> list[tuple[str, str]]:
             return [(member_channel(m), message) for m in member_ids]
         case WalletUpdated(member_id):
             return [(member_channel(member_id), json.dumps({"wallet": member_id}))]
+        case SignInsRevoked(member_id):
+            return [(sign_in_channel(member_id), json.dumps({"signins": member_id}))]
