@@ -134,7 +134,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.database_url)
-    hub = Hub(settings.broadcast_url)
+    hub = Hub(settings.broadcast_url, prefix=settings.channel_prefix)
     platform = Platform(db=database, economy=settings.economy, hub=hub)
     graphql = IndigoGraphQL(platform, settings)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import Path, PurePath
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from resolvers.economy import Economy
@@ -26,6 +30,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./indigo.db"
     broadcast_url: str = "memory://"
+    # What this deployment's channel names start with, on a Redis other deployments may share.
+    broadcast_prefix: Annotated[str | None, Field(pattern=r"^[\w.\-]{1,64}$")] = None
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 1
@@ -92,6 +98,10 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def channel_prefix(self) -> str:
+        return self.broadcast_prefix or default_broadcast_prefix(self.database_url)
+
+    @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -124,6 +134,22 @@ class Settings(BaseSettings):
             token_ttl_hours=self.token_ttl_hours,
             login_attempts_per_minute=self.login_attempts_per_minute,
         )
+
+
+def default_broadcast_prefix(database_url: str) -> str:
+    """The database's name (a SQLite file's, without its suffix), and a digest of where it
+    is: two deployments on one Redis have databases of their own, maybe of the same name on
+    two servers or in two folders, so their channels never meet."""
+    url = make_url(database_url)
+    name = url.database or "indigo"
+    if url.drivername.startswith("sqlite"):
+        place = str(Path(name).resolve())
+        name = PurePath(name).stem or "indigo"
+    else:
+        place = f"{url.host}:{url.port}/{name}"
+    digest = hashlib.sha256(place.encode()).hexdigest()[:8]
+    readable = re.sub(r"[^\w.\-]", "_", name)[:55]
+    return f"{readable}-{digest}"
 
 
 def describe(error: ValidationError) -> str:

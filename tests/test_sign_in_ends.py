@@ -81,7 +81,7 @@ async def test_logging_out_on_one_process_closes_the_tokens_sockets_on_the_other
             subscribed(second.url, "WalletUpdates", token=alice.token) as wallet,
             subscribed(second.url, "ExchangeUpdates", token=on_phone) as phones_feed,
         ):
-            await subscribers_in_redis(redis, sign_in_channel_of(alice), 1)
+            await subscribers_in_redis(redis, database_url, sign_in_channel_of(alice), 1)
             await api.data("Logout", token=alice.token)
 
             assert await closed_with(wallet) == SIGNED_OUT
