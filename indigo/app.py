@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from indigo.anonymous_sockets import AnonymousSockets
 from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
 from indigo.settings import Settings, describe
@@ -60,6 +61,10 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             allowed_origins=settings.allowed_origins,
         )
         self.platform = platform
+        self.anonymous = AnonymousSockets(
+            max_sockets=settings.max_anonymous_sockets_per_address,
+            max_subscriptions=settings.max_anonymous_subscriptions_per_address,
+        )
         self.limits = settings.query_limits
         self.root = Root(mutations_per_minute=settings.mutations_per_minute)
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_subscriptions_per_connection: Positive = 20
+    # What one client address may hold of a process's anonymous sockets.
+    max_anonymous_sockets_per_address: Positive = 10
+    max_anonymous_subscriptions_per_address: Positive = 40
 
     @field_validator("database_url")
     @classmethod

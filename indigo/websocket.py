@@ -15,6 +15,7 @@ import contextlib
 import json
 from typing import TYPE_CHECKING
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 INVALID = "Invalid message"
 SIGNED_OUT_CODE = 4403
 SIGNED_OUT_REASON = "Forbidden: the sign-in was revoked or has expired"
+# "Try again later": graphql-ws clients come back after a while, when others may have left.
+CROWDED_CODE = 1013
+CROWDED_REASON = "Too many anonymous sockets from this address"
+CROWDED_SUBSCRIPTIONS = "Too many anonymous subscriptions from this address"
 
 
 def well_formed(message: object) -> bool:
@@ -61,13 +66,23 @@ def well_formed(message: object) -> bool:
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
     _sign_in: asyncio.Task[None] | None = None
+    # The address this socket counts against, while it is anonymous.
+    _anonymous_from: str | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
+        if not self.connection_acknowledged or self._sign_in or self._anonymous_from:
+            return  # refused, or a second connection_init that closed the socket
         viewer, token = self.context.viewer, self.context.token
-        if self.connection_acknowledged and viewer is not None and token is not None:
+        if viewer is not None and token is not None:
             assert viewer.id is not None
             self._sign_in = asyncio.create_task(self._close_when_signed_out(viewer.id, token))
+            return
+        address = self.context.client_address
+        if not self.view.anonymous.admit(address, self):
+            await self.websocket.close(CROWDED_CODE, CROWDED_REASON)
+            return
+        self._anonymous_from = address
 
     async def _close_when_signed_out(self, member_id: int, token: str) -> None:
         await sign_in_ends(self.view.platform, member_id, token)
@@ -77,6 +92,8 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
             await self.websocket.close(SIGNED_OUT_CODE, SIGNED_OUT_REASON)
 
     async def shutdown(self) -> None:
+        if self._anonymous_from is not None:
+            self.view.anonymous.release(self._anonymous_from, self)
         if self._sign_in is not None:
             self._sign_in.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -103,6 +120,15 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         if too_long is not None and self.connection_acknowledged:
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [too_long.formatted]}
+            )
+            return
+        crowded = self._anonymous_from is not None and not self.view.anonymous.may_subscribe(
+            self._anonymous_from
+        )
+        if crowded and message["id"] not in self.operations:
+            error = GraphQLError(CROWDED_SUBSCRIPTIONS, extensions={"code": "RATE_LIMITED"})
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
         # The operation's task is created in there, and copies the variable as it is now.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from realtime.channels import cell_channel, member_channel, sign_in_channel
+from realtime.channels import cell_channels, member_channel, sign_in_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def routes(event: Event) -> list[tuple[str, str]]:
     match event:
         case AppealCreated(listing_id, latitude, longitude):
             message = json.dumps({"appeal": listing_id})
-            return [(cell_channel(latitude, longitude), message)]
+            return [(channel, message) for channel in cell_channels(latitude, longitude)]
         case ExchangeUpdated(exchange_id, member_ids):
             message = json.dumps({"exchange": exchange_id})
             return [(member_channel(m), message) for m in member_ids]
