@@ -117,8 +117,11 @@ class _Channel:
 
 
 class Fanout:
-    def __init__(self, broadcast: Broadcast, *, capacity: int) -> None:
+    """Channels are named here without `prefix`, which the broadcaster's names carry."""
+
+    def __init__(self, broadcast: Broadcast, *, capacity: int, prefix: str = "") -> None:
         self._broadcast = broadcast
+        self._prefix = prefix
         self.capacity = capacity
         self._channels: dict[str, _Channel] = {}
         self.dropped = 0
@@ -174,7 +177,7 @@ class Fanout:
 
     async def _pump(self, name: str, channel: _Channel) -> None:
         try:
-            async with self._broadcast.subscribe(name) as subscriber:
+            async with self._broadcast.subscribe(self._prefix + name) as subscriber:
                 if self._channels.get(name) is not channel:
                     return  # every listener left while it was subscribing
                 channel.ready.set()

@@ -81,7 +81,7 @@ def derive_search_columns(listing: Listing) -> None:
 
 def check_category(checks: Checks, category: str) -> None:
     if category not in SLUGS:
-        checks.refuse("category", "is not one of the categories")
+        checks.refuse("category", N_("is not one of the categories"))
 
 
 def checked(
@@ -142,9 +142,8 @@ async def _insert(
             await idempotency.record(work.session, author_id, idempotency_key, listing.id)
         await alerts.tell_watchers(work, listing)
         if draft.type is ListingType.APPEAL:
-            work.publish_after_commit(
-                AppealCreated(listing.id, listing.latitude, listing.longitude)
-            )
+            shown = location_of(listing).rounded()
+            work.publish_after_commit(AppealCreated(listing.id, shown.latitude, shown.longitude))
     return listing, True
 
 

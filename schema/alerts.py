@@ -8,13 +8,13 @@ from datetime import datetime
 import strawberry
 
 from models import Alert as AlertRow
-from models import ListingType
 from resolvers import alerts
 from resolvers.geo import GeoPoint as Point
 from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
 from schema.ids import decode_id, encode_id
+from schema.listing_types import ListingType
 from schema.permissions import IsAuthenticated, signed_in_id
 
 
