@@ -47,6 +47,9 @@ class Notice:
         shared = self._shared.get(key)
         if shared is None:
             shared = self._shared[key] = asyncio.ensure_future(load())
+            # Its subscribers may all be gone (a socket cut) when it fails: its failure is
+            # theirs to see, and must not be reported again as never retrieved.
+            shared.add_done_callback(_retrieved)
         if shared.done():  # the common case, once the first subscriber has loaded it
             return cast(T, shared.result())
         return cast(T, await asyncio.shield(shared))
@@ -68,6 +71,11 @@ class Notice:
         if shared.cancelled() or shared.exception() is not None:
             return None
         return shared.result()
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class Listener:
