@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -30,6 +32,10 @@ from resolvers.rate_limits import count_hit, rate_limited
 from resolvers.suspensions import refuse_if_suspended
 from resolvers.translations import N_
 from resolvers.validation import is_email, normalise_email
+
+log = logging.getLogger("indigo.auth")
+
+RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +143,10 @@ async def sign_in_ends(platform: Platform, member_id: int, token: str) -> None:
                 return
         except TooSlow:
             continue  # revocations came faster than checks: check afresh
+        except (SQLAlchemyError, OSError) as error:
+            # The database is away: the socket stays as it was until a check can be made.
+            log.warning("checking a socket's sign-in failed (%s): trying again", error)
+            await asyncio.sleep(RECHECK_SECONDS)
 
 
 def _ignore() -> None:
