@@ -106,7 +106,7 @@ async def measure(
             inboxes = [Inbox() for _ in askers]
             async with _sockets([first.url, second.url], askers, inboxes):
                 for asker in askers:
-                    await subscribers_in_redis(redis, member_channel_of(asker), 1)
+                    await subscribers_in_redis(redis, database_url, member_channel_of(asker), 1)
                 opened = await _ask(apis, askers, listings, concurrency)
                 await until(lambda: all(len(i.arrivals) == len(authors) for i in inboxes))
                 replies = await _answer(apis, authors, opened, concurrency)

@@ -32,6 +32,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from indigo import graphiql, logs, metrics
+from indigo.anonymous_sockets import AnonymousSockets
 from indigo.body_limit import BodyLimit
 from indigo.collector import tune_for_serving
 from indigo.csrf import CsrfProtection
@@ -86,6 +87,10 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             allowed_origins=settings.allowed_origins,
         )
         self.platform = platform
+        self.anonymous = AnonymousSockets(
+            max_sockets=settings.max_anonymous_sockets_per_address,
+            max_subscriptions=settings.max_anonymous_subscriptions_per_address,
+        )
         self.limits = settings.query_limits
         self.documents = Documents(
             platform.db,
@@ -224,7 +229,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.database_url)
-    hub = Hub(settings.broadcast_url)
+    hub = Hub(settings.broadcast_url, prefix=settings.channel_prefix)
     platform = Platform(db=database, economy=settings.economy, hub=hub, mail=settings.mail)
     graphql = IndigoGraphQL(platform, settings)
     scheduler = Scheduler(platform, JOBS, tick_seconds=settings.scheduler_tick_seconds)

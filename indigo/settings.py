@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
-from pathlib import Path
+import re
+from pathlib import Path, PurePath
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from indigo.trusted_documents import load_manifest
@@ -31,6 +34,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./indigo.db"
     broadcast_url: str = "memory://"
+    # What this deployment's channel names start with, on a Redis other deployments may share.
+    broadcast_prefix: Annotated[str | None, Field(pattern=r"^[\w.\-]{1,64}$")] = None
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 1
@@ -63,6 +68,9 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_subscriptions_per_connection: Positive = 20
+    # What one client address may hold of a process's anonymous sockets.
+    max_anonymous_sockets_per_address: Positive = 10
+    max_anonymous_subscriptions_per_address: Positive = 40
 
     # Largest request body, and largest WebSocket message.
     max_body_bytes: Positive = 1024 * 1024
@@ -150,6 +158,10 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def channel_prefix(self) -> str:
+        return self.broadcast_prefix or default_broadcast_prefix(self.database_url)
+
+    @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -195,6 +207,22 @@ class Settings(BaseSettings):
             listing_ttl_days=self.listing_ttl_days,
             messages_per_minute=self.messages_per_minute,
         )
+
+
+def default_broadcast_prefix(database_url: str) -> str:
+    """The database's name (a SQLite file's, without its suffix), and a digest of where it
+    is: two deployments on one Redis have databases of their own, maybe of the same name on
+    two servers or in two folders, so their channels never meet."""
+    url = make_url(database_url)
+    name = url.database or "indigo"
+    if url.drivername.startswith("sqlite"):
+        place = str(Path(name).resolve())
+        name = PurePath(name).stem or "indigo"
+    else:
+        place = f"{url.host}:{url.port}/{name}"
+    digest = hashlib.sha256(place.encode()).hexdigest()[:8]
+    readable = re.sub(r"[^\w.\-]", "_", name)[:55]
+    return f"{readable}-{digest}"
 
 
 def describe(error: ValidationError) -> str:

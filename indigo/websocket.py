@@ -14,6 +14,9 @@ error for GraphiQL to show. So the connection is acknowledged, and each operatio
 answers an `error` message with an UNAUTHENTICATED GraphQL error (shown as such by GraphiQL
 and given to the client's error sink), then the socket closes with 4401, which graphql-ws
 counts among its fatal codes and never retries.
+
+A socket signed in lives no longer than its sign-in: when the token is revoked or expires,
+the socket closes with 4401 too, for the same reason.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
     Message,
     SubscribeMessage,
 )
 
 from indigo.documents import DocumentRefused
 from indigo.metrics import EVENTS_DELIVERED, OPEN_SOCKETS, OPEN_SUBSCRIPTIONS
+from resolvers.auth import sign_in_ends
 from resolvers.translations import N_
 from schema.context import Context
 from schema.errors import localise, unauthenticated
@@ -49,6 +54,11 @@ if TYPE_CHECKING:
 INVALID = "Invalid message"
 SIGN_IN_REFUSED = N_("The sign-in token is invalid or has expired: sign in again")
 UNAUTHORIZED = 4401
+UNAUTHORIZED_REASON = "Unauthorized: sign in again"
+# "Try again later": graphql-ws clients come back after a while, when others may have left.
+CROWDED_CODE = 1013
+CROWDED_REASON = "Too many anonymous sockets from this address"
+CROWDED_SUBSCRIPTIONS = N_("Too many anonymous subscriptions from this address")
 
 
 def authorization_of(connection_params: dict[str, object] | None) -> object:
@@ -96,6 +106,40 @@ class BoundedCloseAdapter(ASGIWebSocketAdapter):
 
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
     view: IndigoGraphQL
+    _sign_in: asyncio.Task[None] | None = None
+    # The address this socket counts against, while it is anonymous.
+    _anonymous_from: str | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if not self.connection_acknowledged or self._sign_in or self._anonymous_from:
+            return  # refused, or a second connection_init that closed the socket
+        viewer, token = self.context.viewer, self.context.token
+        if viewer is not None and token is not None:
+            assert viewer.id is not None
+            self._sign_in = asyncio.create_task(self._close_when_signed_out(viewer.id, token))
+            return
+        address = self.context.client_address
+        if not self.view.anonymous.admit(address, self):
+            await self.websocket.close(CROWDED_CODE, CROWDED_REASON)
+            return
+        self._anonymous_from = address
+
+    async def _close_when_signed_out(self, member_id: int, token: str) -> None:
+        await sign_in_ends(self.view.platform, member_id, token)
+        # Whatever the client sends before the close lands is refused as signed out.
+        self.context.viewer = None
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self.websocket.close(UNAUTHORIZED, UNAUTHORIZED_REASON)
+
+    async def shutdown(self) -> None:
+        if self._anonymous_from is not None:
+            self.view.anonymous.release(self._anonymous_from, self)
+        if self._sign_in is not None:
+            self._sign_in.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sign_in
+        await super().shutdown()
 
     async def handle(self) -> None:
         with OPEN_SOCKETS.track_inprogress():
@@ -129,7 +173,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         if self.connection_acknowledged:
             if self._sign_in_refused():
                 await self._send_error(message["id"], unauthenticated(SIGN_IN_REFUSED))
-                await self.websocket.close(UNAUTHORIZED, "Unauthorized: sign in again")
+                await self.websocket.close(UNAUTHORIZED, UNAUTHORIZED_REASON)
                 return
             payload = message["payload"]
             try:
@@ -140,6 +184,13 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
                 await self._send_error(message["id"], refusal.error)
                 return
             payload["query"] = document.text
+            crowded = self._anonymous_from is not None and not self.view.anonymous.may_subscribe(
+                self._anonymous_from
+            )
+            if crowded and message["id"] not in self.operations:
+                error = GraphQLError(CROWDED_SUBSCRIPTIONS, extensions={"code": "RATE_LIMITED"})
+                await self._send_error(message["id"], error)
+                return
         # The operation's task is created in there, and copies the variable as it is now.
         token = operation_sender.set(_OperationSender(self, message["id"]))
         try:

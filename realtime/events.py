@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from realtime.channels import OUTBOX_CHANNEL, cell_channel, member_channel
+from realtime.channels import OUTBOX_CHANNEL, cell_channels, member_channel, sign_in_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,13 @@ class MailQueued:
     """Wakes the process that sends mail, wherever the mail was written."""
 
 
+@dataclass(frozen=True, slots=True)
+class SignInsRevoked:
+    """Some of a member's tokens were revoked: their sockets check whether theirs was."""
+
+    member_id: int
+
+
 Event = (
     AppealCreated
     | ListingCreated
@@ -63,6 +70,7 @@ Event = (
     | NotificationAdded
     | MessageAdded
     | MailQueued
+    | SignInsRevoked
 )
 
 
@@ -71,10 +79,10 @@ def routes(event: Event) -> list[tuple[str, str]]:
     match event:
         case AppealCreated(listing_id, latitude, longitude):
             message = json.dumps({"appeal": listing_id})
-            return [(cell_channel(latitude, longitude), message)]
+            return [(channel, message) for channel in cell_channels(latitude, longitude)]
         case ListingCreated(position, listing_id, latitude, longitude):
             message = json.dumps({"listing": position, "id": listing_id})
-            return [(cell_channel(latitude, longitude), message)]
+            return [(channel, message) for channel in cell_channels(latitude, longitude)]
         case ExchangeUpdated(exchange_id, member_ids):
             message = json.dumps({"exchange": exchange_id})
             return [(member_channel(m), message) for m in member_ids]
@@ -87,3 +95,5 @@ def routes(event: Event) -> list[tuple[str, str]]:
             return [(member_channel(m), message) for m in member_ids]
         case MailQueued():
             return [(OUTBOX_CHANNEL, "{}")]
+        case SignInsRevoked(member_id):
+            return [(sign_in_channel(member_id), json.dumps({"signins": member_id}))]

@@ -47,6 +47,9 @@ class Notice:
         shared = self._shared.get(key)
         if shared is None:
             shared = self._shared[key] = asyncio.ensure_future(load())
+            # Its subscribers may all be gone (a socket cut) when it fails: its failure is
+            # theirs to see, and must not be reported again as never retrieved.
+            shared.add_done_callback(_retrieved)
         if shared.done():  # the common case, once the first subscriber has loaded it
             return cast(T, shared.result())
         return cast(T, await asyncio.shield(shared))
@@ -68,6 +71,11 @@ class Notice:
         if shared.cancelled() or shared.exception() is not None:
             return None
         return shared.result()
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class Listener:
@@ -117,8 +125,11 @@ class _Channel:
 
 
 class Fanout:
-    def __init__(self, broadcast: Broadcast, *, capacity: int) -> None:
+    """Channels are named here without `prefix`, which the broadcaster's names carry."""
+
+    def __init__(self, broadcast: Broadcast, *, capacity: int, prefix: str = "") -> None:
         self._broadcast = broadcast
+        self._prefix = prefix
         self.capacity = capacity
         self._channels: dict[str, _Channel] = {}
         self.dropped = 0
@@ -174,7 +185,7 @@ class Fanout:
 
     async def _pump(self, name: str, channel: _Channel) -> None:
         try:
-            async with self._broadcast.subscribe(name) as subscriber:
+            async with self._broadcast.subscribe(self._prefix + name) as subscriber:
                 if self._channels.get(name) is not channel:
                     return  # every listener left while it was subscribing
                 channel.ready.set()

@@ -19,10 +19,16 @@ SUBSCRIBER_QUEUE_SIZE = 256
 
 
 class Hub:
-    def __init__(self, url: str, *, queue_size: int = SUBSCRIBER_QUEUE_SIZE) -> None:
+    """`prefix` names the deployment: every channel it publishes or listens to on the
+    broadcaster starts with it, so deployments sharing a Redis never hear each other."""
+
+    def __init__(
+        self, url: str, *, prefix: str = "indigo", queue_size: int = SUBSCRIBER_QUEUE_SIZE
+    ) -> None:
         self._redis = RedisBackend(url) if url.startswith(("redis://", "rediss://")) else None
         self._broadcast = Broadcast(url, backend=self._redis)
-        self.fanout = Fanout(self._broadcast, capacity=queue_size)
+        self._prefix = f"{prefix}:"
+        self.fanout = Fanout(self._broadcast, capacity=queue_size, prefix=self._prefix)
         self._connected = False
 
     async def connect(self) -> None:
@@ -46,7 +52,7 @@ class Hub:
         What a subscriber misses this way it recovers by subscribing again with `after`.
         """
         try:
-            await self._broadcast.publish(channel=channel, message=message)
+            await self._broadcast.publish(channel=self._prefix + channel, message=message)
         except Exception as error:  # any failure of the broadcaster: report it, carry on
             log.warning("publishing to %s failed: %s", channel, error)
 

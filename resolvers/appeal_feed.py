@@ -22,7 +22,7 @@ from realtime.fanout import Notice
 from resolvers import blocks, members
 from resolvers.categories import SLUGS
 from resolvers.feeds import FeedSource, replayed_then_live
-from resolvers.geo import GeoPoint
+from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
 from resolvers.translations import N_
@@ -91,7 +91,10 @@ def appeal_feed(
 async def _feed(
     platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedAppeal]:
-    box = bounding_box(request.near, request.radius_km)
+    # Appeals are announced in the cell of their rounded point, which the circle holds.
+    cells = bounding_box(request.near, request.radius_km)
+    # Their exact points, which the database holds, lie within reach of the rounded ones.
+    box = bounding_box(request.near, request.radius_km + GRID_REACH_KM)
     request = replace(
         request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
     )
@@ -107,7 +110,7 @@ async def _feed(
         live,
     )
     async with platform.hub.listen(
-        cells_in_box(box.south, box.north, box.longitudes), on_overflow
+        cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
     ) as listener:
         async for appeal in replayed_then_live(listener, source, request.after):
             yield appeal
@@ -177,7 +180,9 @@ def _matching(
         return None
     if request.categories and listing.category not in request.categories:
         return None
-    distance = haversine_km(request.near, GeoPoint(listing.latitude, listing.longitude))
+    # Measured to the point helpers are shown, so that no feed tells more than the grid.
+    shown = GeoPoint(listing.latitude, listing.longitude).rounded()
+    distance = haversine_km(request.near, shown)
     if distance > request.radius_km:
         return None
     return FeedAppeal(listing, author, distance, notice)

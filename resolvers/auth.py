@@ -1,25 +1,41 @@
-"""Signing in and out: opaque random tokens, kept only as SHA-256 hashes, with an expiry."""
+"""Signing in and out: opaque random tokens, kept only as SHA-256 hashes, with an expiry.
+
+A sign-in ends when its token expires or is revoked (`revoke_tokens`: logout, and whatever
+else must sign a member out). A socket signed in with a token lives no longer than it: the
+transport waits on `sign_in_ends` and closes the socket when it returns.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import AuthToken, Member
 from models.columns import utcnow
+from realtime.channels import sign_in_channel
+from realtime.events import SignInsRevoked
+from realtime.fanout import Listener, TooSlow
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.passwords import hash_password, needs_rehash, verify_password
-from resolvers.platform import Platform
+from resolvers.platform import Platform, UnitOfWork
 from resolvers.rate_limits import count_hit, rate_limited
 from resolvers.suspensions import refuse_if_suspended
 from resolvers.translations import N_
 from resolvers.validation import is_email, normalise_email
+
+log = logging.getLogger("indigo.auth")
+
+RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,22 +99,79 @@ async def login(platform: Platform, *, email: str, password: str, client: str) -
     return SignIn(token=token, member=member)
 
 
-async def logout(platform: Platform, token: str) -> None:
-    async with platform.unit_of_work() as work:
-        await work.session.execute(
-            update(AuthToken)
-            .where(col(AuthToken.token_hash) == digest(token), col(AuthToken.revoked_at).is_(None))
-            .values(revoked_at=utcnow())
-        )
+async def revoke_tokens(
+    work: UnitOfWork, member_id: int, *, only: str | None = None, keep: str | None = None
+) -> int:
+    """Revoke the member's tokens: every one, or `only` that one, or all but `keep` (the one
+    a member changing their password is signed in with, say); how many were revoked.
 
-
-async def revoke_sign_ins(session: AsyncSession, member_id: int) -> None:
-    """Revoke every token of the member, as logout revokes one."""
-    await session.execute(
-        update(AuthToken)
-        .where(col(AuthToken.member_id) == member_id, col(AuthToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+    Inside the caller's unit of work, so that the revocation commits with whatever caused it;
+    once it has, every process closes the sockets signed in with a revoked token (they wait
+    on `sign_in_ends`) and no request is signed in by one any more.
+    """
+    if only is not None and keep is not None:
+        raise ValueError("revoke_tokens takes `only` or `keep`, not both")
+    revoked = update(AuthToken).where(
+        col(AuthToken.member_id) == member_id, col(AuthToken.revoked_at).is_(None)
     )
+    if only is not None:
+        revoked = revoked.where(col(AuthToken.token_hash) == digest(only))
+    if keep is not None:
+        revoked = revoked.where(col(AuthToken.token_hash) != digest(keep))
+    result = await work.session.execute(revoked.values(revoked_at=utcnow()))
+    work.publish_after_commit(SignInsRevoked(member_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def logout(platform: Platform, member_id: int, token: str) -> None:
+    async with platform.unit_of_work() as work:
+        await revoke_tokens(work, member_id, only=token)
+
+
+async def sign_in_ends(platform: Platform, member_id: int, token: str) -> None:
+    """Return once `token` no longer signs the member in: revoked or expired.
+
+    It listens where revocations of the member's tokens are announced, and checks the token
+    again after each announcement, after the broadcaster reconnects (an announcement may have
+    been lost meanwhile), and when the token expires.
+    """
+    while True:
+        try:
+            async with platform.hub.listen([sign_in_channel(member_id)], _ignore) as listener:
+                while (expires_at := await _valid_until(platform, member_id, token)) is not None:
+                    await _next_revocation(listener, expires_at)
+                return
+        except TooSlow:
+            continue  # revocations came faster than checks: check afresh
+        except (SQLAlchemyError, OSError) as error:
+            # The database is away: the socket stays as it was until a check can be made.
+            log.warning("checking a socket's sign-in failed (%s): trying again", error)
+            await asyncio.sleep(RECHECK_SECONDS)
+
+
+def _ignore() -> None:
+    """A listener that fell behind raises TooSlow when next read; nothing more to do."""
+
+
+async def _next_revocation(listener: Listener, expires_at: datetime) -> None:
+    """Wait for news that may concern the token (a revocation, or the broadcaster back after
+    losing some), or for it to expire."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout((expires_at - utcnow()).total_seconds()):
+            await anext(listener)
+
+
+async def _valid_until(platform: Platform, member_id: int, token: str) -> datetime | None:
+    """When the token expires; None if it no longer signs this member in."""
+    async with platform.db.lookups() as session:
+        return await session.scalar(
+            select(AuthToken.expires_at).where(
+                col(AuthToken.token_hash) == digest(token),
+                col(AuthToken.member_id) == member_id,
+                col(AuthToken.revoked_at).is_(None),
+                col(AuthToken.expires_at) > utcnow(),
+            )
+        )
 
 
 async def authenticate(platform: Platform, token: str) -> Member | None:

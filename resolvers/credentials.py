@@ -10,7 +10,7 @@ from models import AccountTokenPurpose, Member
 from models.columns import utcnow
 from resolvers import account_tokens
 from resolvers.account_mail import mail_token
-from resolvers.auth import issue_token, revoke_sign_ins
+from resolvers.auth import issue_token, revoke_tokens
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.members import check_password
 from resolvers.passwords import hash_password, verify_password
@@ -42,7 +42,7 @@ async def change_password(
         await work.session.execute(
             update(Member).where(col(Member.id) == member_id).values(password_hash=fresh_hash)
         )
-        await revoke_sign_ins(work.session, member_id)
+        await revoke_tokens(work, member_id)
         return await issue_token(work.session, member_id, platform.economy.token_ttl_hours)
 
 
@@ -74,7 +74,7 @@ async def reset_password(platform: Platform, *, token: str, new_password: str) -
         await work.session.execute(
             update(Member).where(col(Member.id) == member_id).values(password_hash=fresh_hash)
         )
-        await revoke_sign_ins(work.session, member_id)
+        await revoke_tokens(work, member_id)
 
 
 async def confirm_email(platform: Platform, token: str) -> Member:

@@ -28,7 +28,7 @@ from models import (
 )
 from models.columns import utcnow
 from resolvers import ledger
-from resolvers.auth import revoke_sign_ins
+from resolvers.auth import revoke_tokens
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.listing_lifecycle import cancel_exchanges, end_listing
@@ -58,7 +58,7 @@ async def delete_account(platform: Platform, member_id: int, password: str) -> N
         await _close_listings(work, platform, member_id)
         await _cancel_open_exchanges(work, platform, member_id)
         await _return_to_commons(work.session, member_id)
-        await revoke_sign_ins(work.session, member_id)
+        await revoke_tokens(work, member_id)
         for owned in (AccountToken, Alert, NotificationSetting):
             await work.session.execute(delete(owned).where(col(owned.member_id) == member_id))
         await work.session.execute(

@@ -358,7 +358,9 @@ async def _move(
         exchange = await session.scalar(
             select(Exchange).where(col(Exchange.id) == exchange_id).with_for_update()
         )
-        if exchange is None:
+        # To anyone but its two members an exchange does not exist: the same answer as an id
+        # never issued, so that ids reveal nothing.
+        if exchange is None or member_id not in _parties(exchange):
             raise DomainError.of(ErrorCode.NOT_FOUND, N_("no exchange has this id"), "exchangeId")
         if member_id not in transition.by(exchange):
             raise DomainError.of(ErrorCode.FORBIDDEN, _WHO[transition.who], "exchangeId")

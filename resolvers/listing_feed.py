@@ -27,7 +27,7 @@ from realtime.fanout import Notice
 from resolvers import blocks, members
 from resolvers.appeal_feed import FeedRequest, check_feed
 from resolvers.feeds import FeedSource, replayed_then_live
-from resolvers.geo import GeoPoint
+from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.ledger import dialect
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.platform import Platform
@@ -75,8 +75,10 @@ async def enter_feed(platform: Platform, listings: Collection[Listing]) -> None:
                 .returning(col(ListingFeedEntry.position))
             )
             if position is not None:  # not placed already by the job below
+                # Announced in the cells of its rounded point, the one others are shown.
+                shown = GeoPoint(listing.latitude, listing.longitude).rounded()
                 work.publish_after_commit(
-                    ListingCreated(position, listing.id, listing.latitude, listing.longitude)
+                    ListingCreated(position, listing.id, shown.latitude, shown.longitude)
                 )
 
 
@@ -123,7 +125,10 @@ def listing_feed(
 async def _feed(
     platform: Platform, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
-    box = bounding_box(request.near, request.radius_km)
+    # Listings are announced in the cells of their rounded point, which the circle holds.
+    cells = bounding_box(request.near, request.radius_km)
+    # Their exact points, which the database holds, lie within reach of the rounded ones.
+    box = bounding_box(request.near, request.radius_km + GRID_REACH_KM)
     request = replace(
         request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
     )
@@ -139,7 +144,7 @@ async def _feed(
         "listing", partial(_latest, platform), partial(_replay, platform, request, box), live
     )
     async with platform.hub.listen(
-        cells_in_box(box.south, box.north, box.longitudes), on_overflow
+        cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
     ) as listener:
         async for found in replayed_then_live(listener, source, request.after):
             yield found
@@ -162,10 +167,10 @@ async def _replay(
                     .join(Listing, col(Listing.id) == col(ListingFeedEntry.listing_id))
                     .where(
                         col(ListingFeedEntry.position) > last,
-                        col(Listing.latitude).between(box.south - 0.01, box.north + 0.01),
+                        col(Listing.latitude).between(box.south, box.north),
                         or_(
                             *(
-                                col(Listing.longitude).between(west - 0.01, east + 0.01)
+                                col(Listing.longitude).between(west, east)
                                 for west, east in box.longitudes
                             )
                         ),

@@ -147,9 +147,8 @@ async def _insert(
             await idempotency.record(work.session, author_id, idempotency_key, listing.id)
         await alerts.tell_watchers(work, listing)
         if draft.type is ListingType.APPEAL:
-            work.publish_after_commit(
-                AppealCreated(listing.id, listing.latitude, listing.longitude)
-            )
+            shown = location_of(listing).rounded()
+            work.publish_after_commit(AppealCreated(listing.id, shown.latitude, shown.longitude))
     return listing, True
 
 

@@ -7,7 +7,10 @@ fetches the points of a small box rather than of a city. It starts with a circle
 the density the last search in the area met (`resolvers.rings`), or a small one, and
 widens it until it holds a page (or reaches the radius), so a page of 20 in a dense city
 reads a few dozen points, not thousands. Distances are exact haversine, computed here in
-Python from the stored points, so both databases order results identically.
+Python, so both databases order results identically, and they are measured to the point
+others are shown (rounded: resolvers.geo), the radius, the order and the cursor with them, so
+that a search tells nothing finer than the grid. The box read is widened by how far a point
+may lie from its rounded one.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sqlmodel.sql.expression import Select
 from models import Listing, ListingType, Member
 from resolvers import blocks
 from resolvers.categories import SLUGS
-from resolvers.geo import GeoPoint
+from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
 from resolvers.platform import Platform
 from resolvers.rings import area_of
@@ -208,7 +211,7 @@ async def _positions_within(
     session: AsyncSession, search: Search, outer_km: float, hidden: frozenset[int]
 ) -> list[Position]:
     """The positions after the cursor of the matching listings within `outer_km`, in order."""
-    box = bounding_box(search.near, outer_km)
+    box = bounding_box(search.near, outer_km + GRID_REACH_KM)
     positions: list[Position] = []
     # Plain Core rows: the ORM would cost more than the query for a few dozen points.
     connection = await session.connection()
@@ -216,9 +219,8 @@ async def _positions_within(
         points = await connection.execute(*_points_in(search, box, west, east, hidden))
         for listing_id, latitude, longitude in points.all():
             assert listing_id is not None
-            position = Position(
-                haversine_km(search.near, GeoPoint(latitude, longitude)), listing_id
-            )
+            shown = GeoPoint(latitude, longitude).rounded()
+            position = Position(haversine_km(search.near, shown), listing_id)
             if position.distance_km <= outer_km and (
                 search.after is None or position > search.after
             ):

@@ -15,21 +15,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models import OPEN_STATUSES, AuthToken, Exchange, Listing, ListingStatus, Suspension
+from models import OPEN_STATUSES, Exchange, Listing, ListingStatus, Suspension
 from models.columns import utcnow
 from resolvers import exchanges
+from resolvers.auth import revoke_tokens
 from resolvers.errors import DomainError
 from resolvers.platform import Platform, UnitOfWork
-
-
-async def _revoke_sign_ins(work: UnitOfWork, member_id: int) -> int:
-    """Revoke every sign-in of the member, as logout revokes one: how many there were."""
-    revoked = await work.session.execute(
-        update(AuthToken)
-        .where(col(AuthToken.member_id) == member_id, col(AuthToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
-    )
-    return int(getattr(revoked, "rowcount", 0) or 0)
 
 
 async def suspend(work: UnitOfWork, member_id: int, until: datetime) -> tuple[Suspension, int]:
@@ -37,7 +28,7 @@ async def suspend(work: UnitOfWork, member_id: int, until: datetime) -> tuple[Su
     sign-ins it revoked. `cancel_open_exchanges` must run once it has committed."""
     session = work.session
     now = utcnow()
-    revoked = await _revoke_sign_ins(work, member_id)
+    revoked = await revoke_tokens(work, member_id)
     hidden = list(
         (
             await session.scalars(

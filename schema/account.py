@@ -104,7 +104,7 @@ class AccountMutation:
     )
     async def logout(self, info: Info) -> LogoutPayload | None:
         assert info.context.token is not None
-        await auth.logout(info.context.platform, info.context.token)
+        await auth.logout(info.context.platform, signed_in_id(info), info.context.token)
         return LogoutPayload(ok=True)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])

@@ -8,17 +8,14 @@ from datetime import datetime
 
 import strawberry
 
-# ListingType is made a GraphQL enum, with its description, in schema.listings: that must come
-# before Alert names it, or Strawberry makes a second one of it and refuses the schema.
-import schema.listings  # noqa: F401
 from models import Alert as AlertRow
-from models import ListingType
 from resolvers import alerts
 from resolvers.geo import GeoPoint as Point
 from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPoint, GeoPointInput
 from schema.ids import decode_id, encode_id
+from schema.listing_types import ListingType
 from schema.nodes import Node, private_node_kind
 from schema.permissions import IsAuthenticated, signed_in_id
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from models import ListingType
 from realtime.fanout import TooSlow
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
@@ -16,6 +15,7 @@ from schema.conversations import Message
 from schema.errors import bad_user_input
 from schema.geo import GeoPointInput
 from schema.ids import decode_id, encode_id
+from schema.listing_types import ListingType
 from schema.listings import Listing
 from schema.notifications import Notification
 from schema.permissions import IsAuthenticated, signed_in_id

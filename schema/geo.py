@@ -25,5 +25,5 @@ class GeoPoint:
     def shown(cls, point: Point | None, *, exact: bool) -> GeoPoint | None:
         if point is None:
             return None
-        shown = point if exact else point.rounded()
+        shown = point.shown(to_owner=exact)
         return cls(latitude=shown.latitude, longitude=shown.longitude)

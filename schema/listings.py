@@ -9,7 +9,6 @@ from datetime import datetime
 import strawberry
 
 from models import Listing as ListingRow
-from models import ListingKind, ListingStatus, ListingType
 from models import Member as MemberRow
 from resolvers import listings
 from resolvers.categories import CATEGORIES
@@ -20,18 +19,10 @@ from schema.errors import LocalisedError, UserError, bad_user_input, payload_or_
 from schema.geo import GeoPoint, GeoPointInput
 from schema.idempotency import IDEMPOTENCY_KEY
 from schema.ids import decode_id, encode_id
+from schema.listing_types import ListingKind, ListingStatus, ListingType
 from schema.members import Member
 from schema.nodes import Node, node_kind
 from schema.permissions import IsAuthenticated, signed_in_id
-
-strawberry.enum(
-    ListingType,
-    description="OFFER: provided at a price; NEED: asked for, "
-    "paid in digos; APPEAL: asked for by a member short of digos, paid in goodvibes "
-    "by the commons.",
-)
-strawberry.enum(ListingKind)
-strawberry.enum(ListingStatus)
 
 
 @strawberry.type(description="A kind of thing members trade.")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from models import ListingType
 from resolvers import listings_map
 from resolvers.errors import DomainError
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPoint
+from schema.listing_types import ListingType
 from schema.listings import Listing
 
 

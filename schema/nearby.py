@@ -9,7 +9,6 @@ from typing import Annotated
 
 import strawberry
 
-from models import ListingType
 from resolvers import nearby
 from resolvers.errors import DomainError, invalid
 from resolvers.pages import DEFAULT_PAGE
@@ -18,6 +17,7 @@ from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPointInput
 from schema.ids import MAX_PRIMARY_KEY
+from schema.listing_types import ListingType
 from schema.listings import Listing
 from schema.pages import PageInfo
 
@@ -51,7 +51,8 @@ def decode_cursor(cursor: str) -> nearby.Position:
 class NearbyEdge:
     cursor: str
     distance_km: float = strawberry.field(
-        description="From the search's point to the listing's exact point, in km."
+        description="From the search's point to the listing's point as others are shown it "
+        "(rounded to about 1 km), in km."
     )
     node: Listing
 

@@ -7,11 +7,12 @@ at connection_init. Each event is read afresh, with DataLoaders made for that ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 
 import strawberry
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from realtime.fanout import Notice, TooSlow
 from resolvers import appeal_feed, member_feed
@@ -66,11 +67,17 @@ def cut_off(info: Info) -> Callable[[], None]:
     def cut_off() -> None:
         if isinstance(socket, WebSocket) and socket.application_state is WebSocketState.CONNECTED:
             log.warning("closing a subscriber that fell too far behind")
-            task = asyncio.create_task(socket.close(TOO_SLOW_CODE, TOO_SLOW_REASON))
+            task = asyncio.create_task(_close(socket))
             closing.add(task)
             task.add_done_callback(closing.discard)
 
     return cut_off
+
+
+async def _close(socket: WebSocket) -> None:
+    """Close a socket that may be closing or gone already (the client left meanwhile)."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await socket.close(TOO_SLOW_CODE, TOO_SLOW_REASON)
 
 
 async def until_closed() -> None:

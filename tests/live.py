@@ -19,6 +19,7 @@ from indigo.app import create_app
 from indigo.settings import Settings
 from realtime.channels import cell_channel, member_channel
 from realtime.hub import Hub
+from resolvers.platform import Platform
 from schema.ids import decode_id
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.polling import until
@@ -131,11 +132,15 @@ async def post_appeal(
 
 @dataclass
 class Served:
-    """A real uvicorn serving the app: its URL, an HTTP client to it, and its hub."""
+    """A real uvicorn serving the app: its URL, an HTTP client to it, and its platform."""
 
     url: str
     api: Api
-    hub: Hub
+    platform: Platform
+
+    @property
+    def hub(self) -> Hub:
+        return self.platform.hub
 
     async def listening(self, near: dict[str, float], count: int = 1) -> None:
         """Wait until `count` subscribers listen to the cell of `near`."""
@@ -153,4 +158,4 @@ def member_channel_of(member: SignedIn) -> str:
 async def served(settings: Settings) -> AsyncIterator[Served]:
     app = create_app(settings)
     async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
-        yield Served(url, Api(http), app.state.platform.hub)
+        yield Served(url, Api(http), app.state.platform)

@@ -52,7 +52,8 @@ async def test_a_helper_1_km_away_receives_the_appeal_and_one_400_km_away_does_n
     # Far away, the first appeal heard is Lyon's own, published after the one in Paris.
     assert appeal_ids([heard_near]) == [in_paris]
     assert appeal_ids([heard_far]) == [in_lyon]
-    assert heard_near["appealCreated"]["distanceKm"] == pytest.approx(1.0, abs=0.01)
+    # To where the appeal is shown, (48.86, 2.35), not to Paris's centre 1 km away.
+    assert heard_near["appealCreated"]["distanceKm"] == pytest.approx(1.223, abs=0.001)
 
 
 async def test_the_feed_shows_the_appeal_as_anyone_may_see_it(server: Served) -> None:
@@ -66,7 +67,7 @@ async def test_the_feed_shows_the_appeal_as_anyone_may_see_it(server: Served) ->
     created_at = event["appeal"].pop("createdAt")
     assert event == {
         "cursor": event["cursor"],
-        "distanceKm": pytest.approx(0.0003, abs=0.001),
+        "distanceKm": pytest.approx(0.41, abs=0.001),
         "appeal": {
             "id": appeal_id,
             "type": "APPEAL",
@@ -206,7 +207,8 @@ async def test_helpers_of_one_process_each_get_their_own_distance_and_view(
             for feed in (anonymous_here, anonymous_away, member_away, authors_own)
         ]
 
-    assert [round(e["distanceKm"], 1) for e in events] == [0.0, 1.0, 1.0, 0.0]
+    # Measured to the rounded point for everyone: what a feed is filtered by.
+    assert [round(e["distanceKm"], 1) for e in events] == [0.4, 1.2, 1.2, 0.4]
     assert [e["appeal"]["location"] for e in events] == [
         {"latitude": 48.86, "longitude": 2.35},
         {"latitude": 48.86, "longitude": 2.35},

@@ -14,6 +14,7 @@ import pytest
 
 from indigo.settings import Settings
 from models import Database, Message
+from schema.ids import encode_id
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.community import count, notifications_of, sent, unread
 from tests.economy import books, exchange_of, move, post_listing, refusal, wallet, wallet_of
@@ -298,9 +299,12 @@ async def test_exchange_moves_by_outsiders_change_nothing(
 ) -> None:
     anonymous = await api.client_op(operation, {"input": {"exchangeId": world.exchange}})
     by_carol = await move(api, operation, world.carol, exchangeId=world.exchange)
+    never_issued = await move(api, operation, world.carol, exchangeId=encode_id("Exchange", 999))
 
     assert seen(anonymous, []) == UNAUTHENTICATED
-    assert refusal(by_carol) == [(FORBIDDEN, "exchangeId")]
+    # To an outsider the exchange does not exist: the answer to an id never issued, word for word.
+    assert by_carol == never_issued
+    assert refusal(by_carol) == [("NOT_FOUND", "exchangeId")]
     assert await wallet(api, world.bob) == wallet_of(20, held=PRICE)
     assert await wallet(api, world.alice) == wallet_of(20)
     mine = await api.data("MyExchanges", token=world.bob.token)

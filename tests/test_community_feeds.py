@@ -229,7 +229,7 @@ async def test_a_message_through_one_process_reaches_the_other_party_on_the_othe
         alice, bob = await api.register(), await api.register()
         listing = await post_listing(api, alice, "OFFER", 5)
         async with subscribed(second.url, "MessageFeed", token=alice.token) as feed:
-            await subscribers_in_redis(redis, member_channel_of(alice), 1)
+            await subscribers_in_redis(redis, database_url, member_channel_of(alice), 1)
             await sent(api, bob, "across", listingId=listing)
             heard = await feed.next()
             cursor = heard["messageAdded"]["cursor"]

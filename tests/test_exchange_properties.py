@@ -202,8 +202,10 @@ class ExchangeMachine(RuleBasedStateMachine):
             actor = sender - MEMBERS
         else:  # goodvibes only where they apply
             actor, wanted = deal.author, wanted if deal.type == "NEED" else 0
-        if actor != deal.author:
-            refusal: str | None = "FORBIDDEN"
+        if actor not in (deal.provider, deal.beneficiary):
+            refusal: str | None = "NOT_FOUND"
+        elif actor != deal.author:
+            refusal = "FORBIDDEN"
         elif deal.status != "REQUESTED":
             refusal = "INVALID_STATE"
         elif deal.type == "NEED":
@@ -236,7 +238,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         actor = sender - MEMBERS if sender >= MEMBERS else who[sender % len(who)]
         answered_appeal = target == "COMPLETED" and deal.type == "APPEAL"
         refusal = (
-            "FORBIDDEN"
+            "NOT_FOUND"
+            if actor not in (deal.provider, deal.beneficiary)
+            else "FORBIDDEN"
             if actor not in who
             else "INVALID_STATE"
             if deal.status not in sources

@@ -342,9 +342,11 @@ async def test_only_the_right_member_moves_a_requested_exchange(
     offer = await post_listing(api, author, "OFFER", 4)
     requested = await exchange_of(api, "RequestExchange", requester, listingId=offer)
     member = requester if by == "requester" else stranger
+    # A party out of turn is forbidden; to anyone else the exchange does not exist.
+    code = "FORBIDDEN" if by == "requester" else "NOT_FOUND"
 
     assert await _refused(api, database, operation, member, exchangeId=requested["id"]) == [
-        ("FORBIDDEN", "exchangeId")
+        (code, "exchangeId")
     ]
 
 
@@ -355,10 +357,11 @@ async def test_only_the_beneficiary_completes(api: Api, database: Database, by: 
     requested = await exchange_of(api, "RequestExchange", requester, listingId=offer)
     await exchange_of(api, "AcceptExchange", author, exchangeId=requested["id"])
     member = author if by == "provider" else stranger
+    code = "FORBIDDEN" if by == "provider" else "NOT_FOUND"
 
     assert await _refused(
         api, database, "CompleteExchange", member, exchangeId=requested["id"]
-    ) == [("FORBIDDEN", "exchangeId")]
+    ) == [(code, "exchangeId")]
 
 
 # (state reached, operation, who sends it) for every move the table does not allow.

@@ -4,6 +4,7 @@ dropped while the others keep receiving (in process, then over real WebSockets).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from websockets.typing import Subprotocol
 from indigo.settings import Settings
 from models import Database
 from realtime.channels import cell_channel
-from realtime.fanout import Listener, TooSlow
+from realtime.fanout import Listener, Notice, TooSlow
 from realtime.hub import Hub
 from schema.ids import decode_id
 from tests.api import CLIENT_DOCUMENTS
@@ -156,3 +157,34 @@ async def test_a_slow_helper_is_cut_off_with_a_reason_while_others_keep_receivin
     assert closed.rcvd.code == 4008
     assert closed.rcvd.reason.startswith("too slow")
     assert received_by_slow < published
+
+
+async def test_a_shared_load_failing_after_its_subscribers_left_is_not_reported_as_lost() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    notice = Notice(CHANNEL, {"listing": 7})
+    started, fail, failed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def load() -> int:
+        started.set()
+        await fail.wait()
+        try:
+            raise LookupError("the row went away")
+        finally:
+            failed.set()
+
+    # The only subscriber waiting for the load is cut off (its socket was too slow).
+    waiting = asyncio.create_task(notice.once("row", load))
+    await started.wait()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    fail.set()
+    await failed.wait()
+    await asyncio.sleep(0)  # one turn of the loop: the load's task takes its exception
+    del notice, waiting
+    gc.collect()
+    loop.set_exception_handler(None)
+
+    assert reported == []

@@ -24,6 +24,8 @@ from schema.ids import decode_id, encode_id
 from tests.api import Api, error_codes
 
 PARIS = GeoPoint(48.85661, 2.35222)
+# A point of the grid that others see points rounded to: its own rounded point.
+GRID = GeoPoint(48.9, 2.35)
 
 
 def north_of(point: GeoPoint, km: float) -> GeoPoint:
@@ -84,16 +86,16 @@ async def test_a_search_holds_what_is_within_its_radius_edge_included(
     api: Api, database: Database
 ) -> None:
     [author] = await add_members(database, 1)
-    inside, outside = await add_listings(
-        database, author, [north_of(PARIS, 4.99), north_of(PARIS, 5.01)]
-    )
+    # Two points of the grid, 4.99 and 6.102 km north of where the search stands.
+    inside, outside = await add_listings(database, author, [GRID, north_of(GRID, 1.11195)])
+    here = north_of(GRID, -4.99)
 
-    page = await search(api, PARIS, 5)
+    page = await search(api, here, 5)
 
     assert ids(page) == [inside]
     assert page["edges"][0]["distanceKm"] == 4.99
     assert page["pageInfo"] == {"hasNextPage": False, "endCursor": page["edges"][0]["cursor"]}
-    assert ids(await search(api, PARIS, 5.02)) == [inside, outside]
+    assert ids(await search(api, here, 6.11)) == [inside, outside]
 
 
 async def test_results_come_nearest_first_with_their_distance(
@@ -109,9 +111,10 @@ async def test_results_come_nearest_first_with_their_distance(
 
     page = await search(api, PARIS, 10)
 
-    assert ids(page) == [same, near_, middle, farther_west, far]
-    assert [e["distanceKm"] for e in page["edges"]] == [0.0, 0.5, 1.463, 2.195, 3.0]
-    assert page["edges"][1]["node"] == {
+    # Measured to the rounded points: `near_` and `same` share one, and come in id order.
+    assert ids(page) == [near_, same, middle, farther_west, far]
+    assert [e["distanceKm"] for e in page["edges"]] == [0.41, 0.41, 1.354, 2.387, 2.606]
+    assert page["edges"][0]["node"] == {
         "id": encode_id("Listing", near_),
         "type": "OFFER",
         "kind": "SERVICE",
@@ -138,7 +141,7 @@ async def test_paging_through_250_results_repeats_and_skips_nothing(
     expected = [
         i
         for _, i in sorted(
-            (haversine_km(PARIS, p), i) for p, i in zip(points, listing_ids, strict=True)
+            (haversine_km(PARIS, p.rounded()), i) for p, i in zip(points, listing_ids, strict=True)
         )
     ]
 
@@ -161,12 +164,12 @@ async def test_listings_added_between_pages_neither_repeat_nor_hide_the_rest(
     api: Api, database: Database
 ) -> None:
     [author] = await add_members(database, 1)
-    first_ids = await add_listings(database, author, [north_of(PARIS, km) for km in (1, 2, 3, 4)])
-    page1 = await search(api, PARIS, 10, first=2)
+    first_ids = await add_listings(database, author, [north_of(GRID, km) for km in (1, 2, 3, 4)])
+    page1 = await search(api, GRID, 10, first=2)
 
-    [nearer] = await add_listings(database, author, [north_of(PARIS, 0.5)])
-    [between] = await add_listings(database, author, [north_of(PARIS, 3.5)])
-    page2 = await search(api, PARIS, 10, first=10, after=page1["pageInfo"]["endCursor"])
+    [nearer] = await add_listings(database, author, [north_of(GRID, 0.5)])
+    [between] = await add_listings(database, author, [north_of(GRID, 3.5)])
+    page2 = await search(api, GRID, 10, first=10, after=page1["pageInfo"]["endCursor"])
 
     assert ids(page1) == first_ids[:2]
     assert ids(page2) == [first_ids[2], between, first_ids[3]]
@@ -246,8 +249,9 @@ async def test_others_see_a_rounded_location_the_author_the_exact_one(api: Api) 
         for who, token in [("alice", alice.token), ("bob", bob.token), ("nobody", None)]
     }
 
-    assert seen["alice"] == {"distanceKm": 0.41, "node": {"location": spot}}
-    rounded = {"distanceKm": 0.41, "node": {"location": near}}
+    # The distance is to the rounded point, for the author too: it is what a search is ordered by.
+    assert seen["alice"] == {"distanceKm": 0.0, "node": {"location": spot}}
+    rounded = {"distanceKm": 0.0, "node": {"location": near}}
     assert seen["bob"] == seen["nobody"] == rounded
 
 
@@ -294,7 +298,7 @@ async def test_a_wide_search_reaches_the_next_city(api: Api, database: Database)
     page = await search(api, PARIS, 500)
 
     assert ids(page) == [lyon]
-    assert page["edges"][0]["distanceKm"] == 391.5
+    assert page["edges"][0]["distanceKm"] == 392.049
     assert ids(await search(api, PARIS, 1000)) == [lyon, marseille]
 
 
@@ -358,9 +362,9 @@ async def test_a_page_of_100_costs_a_few_statements_whoever_wrote_them(
     await add_listings(database, authors[0], [north_of(PARIS, 0.05 + i / 100) for i in range(50)])
 
     with counted_selects(app) as few:
-        ten = await search(api, PARIS, 10, first=10)
+        ten = await search(api, PARIS.rounded(), 10, first=10)
     with counted_selects(app) as statements:
-        page = await search(api, PARIS, 10, first=100)
+        page = await search(api, PARIS.rounded(), 10, first=100)
 
     assert len(page["edges"]) == 100
     assert len({e["node"]["author"]["id"] for e in page["edges"]}) == 100
@@ -373,17 +377,19 @@ async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
     api: Api, app: Starlette, database: Database
 ) -> None:
     (author,) = await add_members(database, 1)
-    await add_listings(database, author, [north_of(PARIS, 0.05 * i) for i in range(1, 41)])
+    # Eleven listings shown on the grid point 0.3 km away, the rest on the next ones north.
+    await add_listings(database, author, [north_of(GRID, 0.05 * i) for i in range(1, 41)])
+    here = north_of(GRID, -0.3)
 
     with counted_selects(app) as first_time:
-        first = await search(api, PARIS, 5, first=10)
+        first = await search(api, here, 5, first=10)
     with counted_selects(app) as again:
-        second = await search(api, PARIS, 5, first=10)
+        second = await search(api, here, 5, first=10)
     with counted_selects(app) as words:
-        worded = await search(api, PARIS, 5, first=10, text="bike")
+        worded = await search(api, here, 5, first=10, text="bike")
 
     assert ids(first) == ids(second) == ids(worded)
-    assert [e["distanceKm"] for e in first["edges"]] == [round(0.05 * i, 3) for i in range(1, 11)]
+    assert [e["distanceKm"] for e in first["edges"]] == [0.3] * 10
     # Rounds of widening circles, then the page; next time one circle, then the page.
     assert len(first_time) > 2
     assert len(again) == 2
@@ -395,13 +401,13 @@ async def test_a_vanishing_radius_finds_the_point_itself_and_misleads_no_later_s
     api: Api, database: Database
 ) -> None:
     (author,) = await add_members(database, 1)
-    (here,) = await add_listings(database, author, [PARIS])
-    await add_listings(database, author, [north_of(PARIS, 0.05 * i) for i in range(1, 41)])
+    (here,) = await add_listings(database, author, [GRID])
+    await add_listings(database, author, [north_of(GRID, 0.6 + 0.05 * i) for i in range(40)])
 
     # Terminating is what is checked here, with a bound far above any search's time.
     async with asyncio.timeout(60):
-        tiny = [await search(api, PARIS, 1e-160, first=10) for _ in range(2)]
-        wide = await search(api, PARIS, 5, first=10)
+        tiny = [await search(api, GRID, 1e-160, first=10) for _ in range(2)]
+        wide = await search(api, GRID, 5, first=10)
 
     assert [ids(page) for page in tiny] == [[here], [here]]
     assert ids(wide)[0] == here

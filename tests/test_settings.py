@@ -42,6 +42,7 @@ def test_production_turns_graphiql_and_introspection_off_unless_asked() -> None:
         ({"welcome_digos": -1}, "INDIGO_WELCOME_DIGOS: Input should be greater than or equal"),
         ({"max_discount_percent": 101}, "INDIGO_MAX_DISCOUNT_PERCENT: Input should be less"),
         ({"workers": 4}, "INDIGO_WORKERS above 1 needs PostgreSQL"),
+        ({"broadcast_prefix": "two words"}, "INDIGO_BROADCAST_PREFIX: String should match"),
     ],
 )
 def test_wrong_settings_are_named(values: dict[str, object], message: str) -> None:
@@ -67,3 +68,20 @@ def test_a_wrong_setting_stops_the_command_with_one_line() -> None:
     assert run.stderr.splitlines() == [
         "indigo: invalid settings: INDIGO_MAX_PRICE: Input should be greater than or equal to 0"
     ]
+
+
+def test_the_channel_prefix_names_the_database_and_where_it_is() -> None:
+    def prefix(url: str, **more: str) -> str:
+        return Settings(_env_file=None, database_url=url, **more).channel_prefix  # type: ignore[arg-type]
+
+    here = prefix("postgresql+asyncpg://db.example:5432/indigo")
+    elsewhere = prefix("postgresql+asyncpg://other.example:5432/indigo")
+
+    assert here.startswith("indigo-")
+    assert elsewhere.startswith("indigo-")
+    assert here != elsewhere
+    assert prefix("sqlite+aiosqlite:////srv/a/indigo.db").startswith("indigo-")
+    assert prefix("sqlite+aiosqlite:////srv/a/indigo.db") != prefix(
+        "sqlite+aiosqlite:////srv/b/indigo.db"
+    )
+    assert prefix("sqlite+aiosqlite:///x.db", broadcast_prefix="staging") == "staging"

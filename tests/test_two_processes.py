@@ -9,6 +9,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from indigo.settings import default_broadcast_prefix
 from models import Database
 from realtime.channels import cell_channel, member_channel
 from schema.ids import decode_id
@@ -33,8 +34,11 @@ async def two_processes(
         yield [first.url, second.url]
 
 
-async def subscribers_in_redis(redis: RedisServer, channel: str, count: int) -> None:
-    """Wait until `count` processes subscribe to `channel` in Redis."""
+async def subscribers_in_redis(
+    redis: RedisServer, database_url: str, channel: str, count: int
+) -> None:
+    """Wait until `count` processes on `database_url` subscribe to `channel` in Redis."""
+    channel = f"{default_broadcast_prefix(database_url)}:{channel}"
     client = Redis.from_url(redis.url)
     try:
 
@@ -47,7 +51,7 @@ async def subscribers_in_redis(redis: RedisServer, channel: str, count: int) -> 
 
 
 async def test_an_appeal_created_through_one_process_reaches_a_helper_on_the_other(
-    two_processes: list[str], redis: RedisServer
+    two_processes: list[str], redis: RedisServer, database_url: str
 ) -> None:
     first, second = two_processes
     async with httpx.AsyncClient(base_url=first) as http:
@@ -57,7 +61,7 @@ async def test_an_appeal_created_through_one_process_reaches_a_helper_on_the_oth
             subscribed(second, "AppealFeed", feed_variables()) as on_second,
             subscribed(first, "AppealFeed", feed_variables()) as on_first,
         ):
-            await subscribers_in_redis(redis, cell_channel(**PARIS), 2)
+            await subscribers_in_redis(redis, database_url, cell_channel(**PARIS), 2)
             appeal = await post_appeal(api, asker)
             heard = [await on_second.next(), await on_first.next()]
 
@@ -65,7 +69,7 @@ async def test_an_appeal_created_through_one_process_reaches_a_helper_on_the_oth
 
 
 async def test_an_exchange_moved_on_one_process_reaches_its_members_on_the_other(
-    two_processes: list[str], redis: RedisServer
+    two_processes: list[str], redis: RedisServer, database_url: str
 ) -> None:
     first, second = two_processes
     async with httpx.AsyncClient(base_url=first) as http:
@@ -74,7 +78,7 @@ async def test_an_exchange_moved_on_one_process_reaches_its_members_on_the_other
         offer = await post_listing(api, author, "OFFER", 4)
         async with subscribed(second, "ExchangeUpdates", token=author.token) as authors_feed:
             channel = member_channel(decode_id("Member", author.id))
-            await subscribers_in_redis(redis, channel, 1)
+            await subscribers_in_redis(redis, database_url, channel, 1)
             exchange = await exchange_of(api, "RequestExchange", requester, listingId=offer)
             heard = (await authors_feed.next())["exchangeUpdated"]
 
