@@ -14,30 +14,6 @@ from resolvers.geo import GeoPoint
 from resolvers.listings import ListingDraft, new_listing
 from tests.api import Api, error_codes
 
-# The contract's operation (map.graphql), sent as the map client sends it.
-LISTINGS_ON_MAP = """
-query ListingsOnMap(
-  $box: BoxInput!
-  $zoom: Int!
-  $types: [ListingType!]
-  $categories: [String!]
-) {
-  listingsOnMap(box: $box, zoom: $zoom, types: $types, categories: $categories) {
-    listings {
-      id
-      type
-      category
-      title
-      digos
-      location { latitude longitude }
-    }
-    clusters {
-      center { latitude longitude }
-      count
-    }
-  }
-}
-"""
 FRANCE = {"south": 41.0, "west": -5.0, "north": 51.5, "east": 9.6}
 WORLD = {"south": -90.0, "west": -180.0, "north": 90.0, "east": 180.0}
 AUTHORS = itertools.count()
@@ -81,9 +57,7 @@ def around(latitude: float, longitude: float, count: int) -> list[GeoPoint]:
 
 
 async def view(api: Api, box: dict[str, float], zoom: int, **more: Any) -> dict[str, Any]:
-    result = await api.post(
-        LISTINGS_ON_MAP, {"box": box, "zoom": zoom, **more}, operation="ListingsOnMap"
-    )
+    result = await api.client_op("ListingsOnMap", {"box": box, "zoom": zoom, **more})
     assert "errors" not in result, result["errors"]
     found: dict[str, Any] = result["data"]["listingsOnMap"]
     return found
@@ -194,6 +168,6 @@ async def test_bad_viewports_are_refused(api: Api) -> None:
         ({"box": PARIS_BOX, "zoom": 3, "categories": ["weapons"]}, "categories"),
     ]
     for variables, field in cases:
-        result = await api.post(LISTINGS_ON_MAP, variables, operation="ListingsOnMap")
+        result = await api.client_op("ListingsOnMap", variables)
         assert error_codes(result) == ["BAD_USER_INPUT"], variables
         assert result["errors"][0]["extensions"]["field"] == field
