@@ -23,6 +23,7 @@ from tests.live import Served, Subscription, served, subscribed
 from tests.processes import uvicorn_process
 from tests.redis_server import RedisServer
 from tests.test_two_processes import subscribers_in_redis
+from tests.trust import moderator, payload
 
 
 def sign_in_channel_of(member: SignedIn) -> str:
@@ -165,3 +166,30 @@ async def test_deleting_the_account_closes_its_sockets(server: Served) -> None:
 
         assert deleted["deleteAccount"]["userErrors"] == []
         assert await closed_with(wallet) == SIGNED_OUT
+
+
+async def test_a_suspension_closes_the_suspended_members_sockets(
+    server: Served, database: Database
+) -> None:
+    reporter = await server.api.register()
+    suspect = await server.api.register()
+    moderating = await moderator(server.api, database)
+    filed = await payload(server.api, "Report", reporter, memberId=suspect.id, reason="SCAM")
+    async with (
+        subscribed(server.url, "WalletUpdates", token=suspect.token) as suspects_feed,
+        subscribed(server.url, "WalletUpdates", token=reporter.token) as reporters_feed,
+    ):
+        await server.listening_to(sign_in_channel_of(suspect))
+        suspended = await payload(
+            server.api,
+            "ResolveReport",
+            moderating,
+            reportId=filed["report"]["id"],
+            action="SUSPEND_MEMBER",
+            reason="took digos and never came",
+            suspendUntil=(utcnow() + timedelta(days=7)).isoformat(),
+        )
+
+        assert suspended["userErrors"] == []
+        assert await closed_with(suspects_feed) == SIGNED_OUT
+        assert await still_open(reporters_feed)
