@@ -109,6 +109,19 @@ async def _has_open_exchange(session: AsyncSession, listing_id: int) -> bool:
     return bool(count)
 
 
+async def _own_editable(
+    session: AsyncSession, member_id: int, listing_id: int, refusal: str
+) -> Listing:
+    """The member's own listing while it may still change (open or expired): else
+    INVALID_STATE, with `refusal` naming what was tried."""
+    listing = await _own(session, member_id, listing_id)
+    if listing.status not in EDITABLE:
+        raise DomainError.of(
+            ErrorCode.INVALID_STATE, refusal, "listingId", status=listing.status.lower()
+        )
+    return listing
+
+
 async def update_listing(
     platform: Platform,
     member_id: int,
@@ -125,14 +138,9 @@ async def update_listing(
         replay = await idempotency.replayed(session, member_id, idempotency_key, request, Listing)
         if replay is not None:
             return replay
-        listing = await _own(session, member_id, listing_id)
-        if listing.status not in EDITABLE:
-            raise DomainError.of(
-                ErrorCode.INVALID_STATE,
-                N_("a {status} listing cannot be edited"),
-                "listingId",
-                status=listing.status.lower(),
-            )
+        listing = await _own_editable(
+            session, member_id, listing_id, N_("a {status} listing cannot be edited")
+        )
         if not isinstance(changes.digos, Keep) and changes.digos != listing.digos:
             if await _has_open_exchange(session, listing_id):
                 raise DomainError.of(
@@ -169,20 +177,15 @@ async def renew_listing(
     checks = Checks()
     idempotency.check_key(checks, idempotency_key)
     checks.done()
-    request = f"renewListing listing={listing_id}"
+    request = idempotency.request_of("renewListing", listing=listing_id)
     async with platform.unit_of_work() as work:
         session = work.session
         replay = await idempotency.replayed(session, member_id, idempotency_key, request, Listing)
         if replay is not None:
             return replay
-        listing = await _own(session, member_id, listing_id)
-        if listing.status not in EDITABLE:
-            raise DomainError.of(
-                ErrorCode.INVALID_STATE,
-                N_("a {status} listing cannot be renewed"),
-                "listingId",
-                status=listing.status.lower(),
-            )
+        listing = await _own_editable(
+            session, member_id, listing_id, N_("a {status} listing cannot be renewed")
+        )
         if listing.status == ListingStatus.EXPIRED and listing.type == ListingType.APPEAL:
             await check_may_appeal(session, member_id, listing.digos, platform)
         now = utcnow()
