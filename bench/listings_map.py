@@ -25,7 +25,7 @@ from models import Database
 from realtime.hub import Hub
 from resolvers.economy import Economy
 from resolvers.listings_map import Box, listings_on_map
-from resolvers.platform import Platform
+from resolvers.services import Services
 
 VIEWS = {
     "the whole city, zoom 11": (Box(48.8, 2.25, 49.0, 2.45), 11),
@@ -57,14 +57,14 @@ async def prepare(kind: str, listings: int, server: str) -> str:
 
 
 async def measure(url: str, repeat: int) -> None:
-    platform = Platform(db=Database(url), economy=Economy(), hub=Hub("memory://"))
+    services = Services(db=Database(url), economy=Economy(), hub=Hub("memory://"))
     try:
         for name, (box, zoom) in VIEWS.items():
-            view = await listings_on_map(platform, box, zoom)
+            view = await listings_on_map(services, box, zoom)
             times = []
             for _ in range(repeat):
                 began = time.perf_counter()
-                await listings_on_map(platform, box, zoom)
+                await listings_on_map(services, box, zoom)
                 times.append((time.perf_counter() - began) * 1000)
             shown = (
                 f"{len(view.clusters)} clusters of {sum(c.count for c in view.clusters)}"
@@ -77,7 +77,7 @@ async def measure(url: str, repeat: int) -> None:
                 flush=True,
             )
     finally:
-        await platform.db.dispose()
+        await services.db.dispose()
 
 
 async def main(arguments: argparse.Namespace) -> None:

@@ -43,7 +43,7 @@ from models.columns import utcnow
 from resolvers import nearby
 from resolvers.geo import GeoPoint, grid_of
 from resolvers.nearby import lat_band, searchable
-from resolvers.platform import Platform
+from resolvers.services import Services
 from tests.procfs import listening_on
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -69,12 +69,12 @@ def bench_app() -> Starlette:
     if os.environ.get(FROM_MEMORY):
         answer_searches_from_memory()
     app = app_from_environment()
-    platform: Platform = app.state.platform
+    services: Services = app.state.services
 
     async def bare(request: Request) -> JSONResponse:
         body = await request.json()
         page = await nearby.nearby(
-            platform,
+            services,
             nearby.Search(
                 near=GeoPoint(**body["near"]), radius_km=body["radiusKm"], first=body["first"]
             ),
@@ -109,9 +109,9 @@ def answer_searches_from_memory() -> None:
     search_database = nearby.nearby
     pages: dict[nearby.Search, nearby.Page] = {}
 
-    async def remembered(platform: Platform, search: nearby.Search) -> nearby.Page:
+    async def remembered(services: Services, search: nearby.Search) -> nearby.Page:
         if search not in pages:
-            pages[search] = await search_database(platform, search)
+            pages[search] = await search_database(services, search)
         return pages[search]
 
     nearby.nearby = remembered

@@ -52,8 +52,8 @@ from models import Database
 from realtime.hub import Hub
 from resolvers.auth import authenticate
 from resolvers.jobs import JOBS
-from resolvers.platform import Platform
 from resolvers.scheduler import Scheduler
+from resolvers.services import Services
 from schema import build_schema
 from schema.context import Context, bearer_token
 from schema.errors import localise
@@ -71,7 +71,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
     websocket_adapter_class = BoundedCloseAdapter
 
-    def __init__(self, platform: Platform, settings: Settings) -> None:
+    def __init__(self, services: Services, settings: Settings) -> None:
         super().__init__(
             build_schema(
                 production=settings.production,
@@ -86,14 +86,14 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
         )
-        self.platform = platform
+        self.services = services
         self.anonymous = AnonymousSockets(
             max_sockets=settings.max_anonymous_sockets_per_address,
             max_subscriptions=settings.max_anonymous_subscriptions_per_address,
         )
         self.limits = settings.query_limits
         self.documents = Documents(
-            platform.db,
+            services.db,
             settings.query_limits,
             settings.trusted_documents,
             registrations_per_minute=settings.mutations_per_minute,
@@ -204,13 +204,13 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         return result
 
     async def get_context(self, request: Request | WebSocket, response: object = None) -> Context:
-        context = Context(request=request, response=None, platform=self.platform)
+        context = Context(request=request, response=None, services=self.services)
         if record := logs.record_of(request):
             context.record = record
         if isinstance(request, Request):
             context.token = bearer_token(request.headers.get("authorization"))
             if context.token:
-                context.viewer = await authenticate(self.platform, context.token)
+                context.viewer = await authenticate(self.services, context.token)
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -221,7 +221,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         """
         authorization = authorization_of(context.connection_params)
         if isinstance(authorization, str) and (token := bearer_token(authorization)):
-            member = await authenticate(self.platform, token)
+            member = await authenticate(self.services, token)
             if member is not None:
                 context.token, context.viewer = token, member
         return NO_ACK_PAYLOAD
@@ -230,9 +230,9 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.database_url)
     hub = Hub(settings.broadcast_url, prefix=settings.channel_prefix)
-    platform = Platform(db=database, economy=settings.economy, hub=hub, mail=settings.mail)
-    graphql = IndigoGraphQL(platform, settings)
-    scheduler = Scheduler(platform, JOBS, tick_seconds=settings.scheduler_tick_seconds)
+    services = Services(db=database, economy=settings.economy, hub=hub, mail=settings.mail)
+    graphql = IndigoGraphQL(services, settings)
+    scheduler = Scheduler(services, JOBS, tick_seconds=settings.scheduler_tick_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -283,7 +283,7 @@ def create_app(settings: Settings) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    app.state.platform = platform
+    app.state.services = services
     app.state.settings = settings
     app.state.scheduler = scheduler
     return app

@@ -14,13 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from strawberry.exceptions import MissingQueryError
 
 from indigo.trusted_documents import load_manifest, sha256_of
 from models import Database, PersistedQuery
-from resolvers.ledger import dialect
+from models.database import upsert
 from resolvers.rate_limits import count_hit
 from resolvers.translations import N_
 from schema.errors import LocalisedError
@@ -134,7 +132,7 @@ class Documents:
             key = f"persisted-query:client:{client_address}"
             if await count_hit(session, key, limit=self.registrations_per_minute) is not None:
                 return
-            insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+            insert = upsert(session)
             await session.execute(
                 insert(PersistedQuery)
                 .values(sha256=document.to_persist, document=document.text)

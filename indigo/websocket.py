@@ -126,7 +126,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         self._anonymous_from = address
 
     async def _close_when_signed_out(self, member_id: int, token: str) -> None:
-        await sign_in_ends(self.view.platform, member_id, token)
+        await sign_in_ends(self.view.services, member_id, token)
         # Whatever the client sends before the close lands is refused as signed out.
         self.context.viewer = None
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -19,6 +21,18 @@ from sqlalchemy.ext.asyncio import (
 )
 
 _WRITE = "indigo_write"
+
+
+def dialect(session: AsyncSession) -> str:
+    """The database's dialect name: a few statements differ between SQLite and PostgreSQL."""
+    assert session.bind is not None
+    return session.bind.dialect.name
+
+
+def upsert(session: AsyncSession) -> Callable[[Any], Any]:
+    """The `insert` of the session's dialect, the one with `on_conflict_do_*`: both dialects
+    have it, with the same arguments, but SQLAlchemy keeps it per dialect."""
+    return postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
 
 
 class Database:

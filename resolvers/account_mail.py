@@ -7,7 +7,7 @@ from __future__ import annotations
 from models import AccountTokenPurpose, Member
 from resolvers import account_tokens
 from resolvers.outbox import enqueue_mail
-from resolvers.platform import UnitOfWork
+from resolvers.services import UnitOfWork
 
 CONFIRM_LINK = "/confirm-email?token={token}"
 RESET_LINK = "/reset-password?token={token}"

@@ -21,7 +21,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.nearby import haversine_km
 from resolvers.notifications import notify
-from resolvers.platform import Platform, UnitOfWork
+from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -57,9 +57,9 @@ def _checked(draft: AlertDraft) -> AlertDraft:
     return AlertDraft(draft.near, draft.radius_km, draft.types, draft.categories, text)
 
 
-async def create_alert(platform: Platform, member_id: int, draft: AlertDraft) -> Alert:
+async def create_alert(services: Services, member_id: int, draft: AlertDraft) -> Alert:
     draft = _checked(draft)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         # The member's row, locked: two alerts created at once are counted one after the other.
         await work.session.scalar(
             select(Member.id).where(col(Member.id) == member_id).with_for_update()
@@ -87,8 +87,8 @@ async def create_alert(platform: Platform, member_id: int, draft: AlertDraft) ->
     return alert
 
 
-async def delete_alert(platform: Platform, member_id: int, alert_id: int) -> int:
-    async with platform.unit_of_work() as work:
+async def delete_alert(services: Services, member_id: int, alert_id: int) -> int:
+    async with services.unit_of_work() as work:
         deleted = await work.session.execute(
             delete(Alert).where(col(Alert.id) == alert_id, col(Alert.member_id) == member_id)
         )
@@ -99,9 +99,9 @@ async def delete_alert(platform: Platform, member_id: int, alert_id: int) -> int
     return alert_id
 
 
-async def my_alerts(platform: Platform, member_id: int) -> list[Alert]:
+async def my_alerts(services: Services, member_id: int) -> list[Alert]:
     """The member's alerts, newest first."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         found = await session.scalars(
             select(Alert).where(col(Alert.member_id) == member_id).order_by(col(Alert.id).desc())
         )
@@ -109,11 +109,11 @@ async def my_alerts(platform: Platform, member_id: int) -> list[Alert]:
 
 
 async def get_alerts(
-    platform: Platform, alert_ids: list[int], member_id: int
+    services: Services, alert_ids: list[int], member_id: int
 ) -> list[Alert | None]:
     """The alerts with these ids, in the same order: None where there is none or it is not
     `member_id`'s."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(
                 select(Alert).where(

@@ -24,7 +24,7 @@ from resolvers.categories import SLUGS
 from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -32,14 +32,14 @@ APPEAL_TURN = "appeals"
 
 
 @asynccontextmanager
-async def appeal_turn(platform: Platform) -> AsyncIterator[None]:
+async def appeal_turn(services: Services) -> AsyncIterator[None]:
     """Post one appeal at a time, from its insert until it is published.
 
     The feed's cursor is the appeal's id. Appeals must commit in id order, or a feed resuming
     after id 11 would skip an id 10 that committed later; and they must be published in that
     order, or a helper cut off after 11 but before a late 10 resumes after 11 and misses 10.
     """
-    async with platform.db.turn(APPEAL_TURN):
+    async with services.db.turn(APPEAL_TURN):
         yield
 
 
@@ -81,57 +81,57 @@ def check_feed(request: FeedRequest) -> None:
 
 
 def appeal_feed(
-    platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
+    services: Services, request: FeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedAppeal]:
     """The feed, or a DomainError now (not at the first appeal) if the request is wrong."""
     check_feed(request)
-    return _feed(platform, request, on_overflow)
+    return _feed(services, request, on_overflow)
 
 
 async def _feed(
-    platform: Platform, request: FeedRequest, on_overflow: Callable[[], None]
+    services: Services, request: FeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedAppeal]:
     # Appeals are announced in the cell of their rounded point, which the circle holds.
     cells = bounding_box(request.near, request.radius_km)
     # Their exact points, which the database holds, lie within reach of the rounded ones.
     box = bounding_box(request.near, request.radius_km + GRID_REACH_KM)
     request = replace(
-        request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
+        request, hidden_authors=await blocks.hidden_from(services, request.viewer_id)
     )
 
     async def live(notice: Notice, appeal_id: int) -> FeedAppeal | None:
-        found = await notice.once(("appeal", appeal_id), _loader(platform, appeal_id))
+        found = await notice.once(("appeal", appeal_id), _loader(services, appeal_id))
         return None if found is None else _matching(request, *found, notice)
 
     source = FeedSource(
         "appeal",
-        partial(_latest_appeal_id, platform),
-        partial(_replay, platform, request, box),
+        partial(_latest_appeal_id, services),
+        partial(_replay, services, request, box),
         live,
     )
-    async with platform.hub.listen(
+    async with services.hub.listen(
         cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
     ) as listener:
         async for appeal in replayed_then_live(listener, source, request.after):
             yield appeal
 
 
-async def _latest_appeal_id(platform: Platform) -> int:
+async def _latest_appeal_id(services: Services) -> int:
     """Appeals alone: an offer or need may commit a greater id while an appeal with a smaller
     one is still committing (only appeals take turns), and the feed would skip that appeal."""
-    async with platform.db.read() as session:
+    async with services.db.read() as session:
         latest = select(func.max(col(Listing.id))).where(col(Listing.type) == ListingType.APPEAL)
         return await session.scalar(latest) or 0
 
 
 async def _replay(
-    platform: Platform, request: FeedRequest, box: Box, after: int
+    services: Services, request: FeedRequest, box: Box, after: int
 ) -> AsyncIterator[tuple[FeedAppeal | None, int]]:
     """Each open appeal in the box with an id above `after`, in id order, with that id;
     the appeal is None where it is outside the circle or its categories."""
     last_id = after
     while True:
-        async with platform.db.read() as session:
+        async with services.db.read() as session:
             page = (
                 await session.scalars(
                     select(Listing)
@@ -151,7 +151,7 @@ async def _replay(
                     .limit(REPLAY_PAGE)
                 )
             ).all()
-        authors = await members.get_members(platform, [row.author_id for row in page])
+        authors = await members.get_members(services, [row.author_id for row in page])
         for listing, author in zip(page, authors, strict=True):
             assert listing.id is not None
             last_id = listing.id
@@ -161,10 +161,10 @@ async def _replay(
 
 
 def _loader(
-    platform: Platform, appeal_id: int
+    services: Services, appeal_id: int
 ) -> Callable[[], Coroutine[Any, Any, tuple[Listing, Member | None] | None]]:
     async def load() -> tuple[Listing, Member | None] | None:
-        async with platform.db.read() as session:
+        async with services.db.read() as session:
             listing = await session.get(Listing, appeal_id)
             if listing is None or listing.type != ListingType.APPEAL:
                 return None

@@ -27,8 +27,8 @@ from realtime.events import SignInsRevoked
 from realtime.fanout import Listener, TooSlow
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.passwords import hash_password, needs_rehash, verify_password
-from resolvers.platform import Platform, UnitOfWork
 from resolvers.rate_limits import count_hit, rate_limited
+from resolvers.services import Services, UnitOfWork
 from resolvers.suspensions import refuse_if_suspended
 from resolvers.translations import N_
 from resolvers.validation import is_email, normalise_email
@@ -65,14 +65,14 @@ async def issue_token(session: AsyncSession, member_id: int, ttl_hours: int) -> 
     return token
 
 
-async def login(platform: Platform, *, email: str, password: str, client: str) -> SignIn:
+async def login(services: Services, *, email: str, password: str, client: str) -> SignIn:
     email = normalise_email(email)
     if not is_email(email):
         # No member can have it, and it must not reach the rate-limit key (PostgreSQL
         # refuses a NUL in text): the same answer as any unknown email.
         raise _wrong_credentials()
-    limit = platform.economy.login_attempts_per_minute
-    async with platform.unit_of_work() as work:
+    limit = services.economy.login_attempts_per_minute
+    async with services.unit_of_work() as work:
         waits = [
             await count_hit(work.session, f"login:email:{email}", limit=limit),
             await count_hit(work.session, f"login:client:{client}", limit=limit),
@@ -81,21 +81,21 @@ async def login(platform: Platform, *, email: str, password: str, client: str) -
     if wait is not None:
         raise rate_limited(wait)
 
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         member = await session.scalar(select(Member).where(col(Member.email) == email))
     if not await verify_password(member.password_hash if member else None, password):
         raise _wrong_credentials()
     assert member is not None
     assert member.id is not None
-    await refuse_if_suspended(platform, member.id)
+    await refuse_if_suspended(services, member.id)
 
     fresh_hash = await hash_password(password) if needs_rehash(member.password_hash) else None
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         if fresh_hash is not None:
             await work.session.execute(
                 update(Member).where(col(Member.id) == member.id).values(password_hash=fresh_hash)
             )
-        token = await issue_token(work.session, member.id, platform.economy.token_ttl_hours)
+        token = await issue_token(work.session, member.id, services.economy.token_ttl_hours)
     return SignIn(token=token, member=member)
 
 
@@ -123,12 +123,12 @@ async def revoke_tokens(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def logout(platform: Platform, member_id: int, token: str) -> None:
-    async with platform.unit_of_work() as work:
+async def logout(services: Services, member_id: int, token: str) -> None:
+    async with services.unit_of_work() as work:
         await revoke_tokens(work, member_id, only=token)
 
 
-async def sign_in_ends(platform: Platform, member_id: int, token: str) -> None:
+async def sign_in_ends(services: Services, member_id: int, token: str) -> None:
     """Return once `token` no longer signs the member in: revoked or expired.
 
     It listens where revocations of the member's tokens are announced, and checks the token
@@ -137,8 +137,8 @@ async def sign_in_ends(platform: Platform, member_id: int, token: str) -> None:
     """
     while True:
         try:
-            async with platform.hub.listen([sign_in_channel(member_id)], _ignore) as listener:
-                while (expires_at := await _valid_until(platform, member_id, token)) is not None:
+            async with services.hub.listen([sign_in_channel(member_id)], _ignore) as listener:
+                while (expires_at := await _valid_until(services, member_id, token)) is not None:
                     await _next_revocation(listener, expires_at)
                 return
         except TooSlow:
@@ -161,9 +161,9 @@ async def _next_revocation(listener: Listener, expires_at: datetime) -> None:
             await anext(listener)
 
 
-async def _valid_until(platform: Platform, member_id: int, token: str) -> datetime | None:
+async def _valid_until(services: Services, member_id: int, token: str) -> datetime | None:
     """When the token expires; None if it no longer signs this member in."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return await session.scalar(
             select(AuthToken.expires_at).where(
                 col(AuthToken.token_hash) == digest(token),
@@ -174,9 +174,9 @@ async def _valid_until(platform: Platform, member_id: int, token: str) -> dateti
         )
 
 
-async def authenticate(platform: Platform, token: str) -> Member | None:
+async def authenticate(services: Services, token: str) -> Member | None:
     """The member signed in with this token, if it is known, unexpired and not revoked."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return await session.scalar(
             select(Member)
             .join(AuthToken, col(AuthToken.member_id) == col(Member.id))

@@ -4,15 +4,13 @@ blocked pair (whoever blocked whom) does not see or deal with each other."""
 from __future__ import annotations
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import Block, Member
+from models.database import upsert
 from resolvers.errors import DomainError, ErrorCode, invalid
-from resolvers.ledger import dialect
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 
 FIELD = "memberId"
@@ -42,12 +40,12 @@ async def refuse_if_blocked(
         raise blocked_pair(field)
 
 
-async def hidden_from(platform: Platform, viewer_id: int | None) -> frozenset[int]:
+async def hidden_from(services: Services, viewer_id: int | None) -> frozenset[int]:
     """The members whose listings `viewer_id` does not see: those they blocked and those who
     blocked them. Nobody is hidden from an anonymous viewer."""
     if viewer_id is None:
         return frozenset()
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return await blocked_either_way(session, viewer_id)
 
 
@@ -70,13 +68,13 @@ async def _member(session: AsyncSession, member_id: int) -> Member:
     return member
 
 
-async def block(platform: Platform, member_id: int, blocked_id: int) -> Member:
+async def block(services: Services, member_id: int, blocked_id: int) -> Member:
     """Block a member; blocking them again changes nothing."""
     if blocked_id == member_id:
         raise invalid(FIELD, N_("you cannot block yourself"))
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         blocked = await _member(work.session, blocked_id)
-        insert = postgresql_insert if dialect(work.session) == "postgresql" else sqlite_insert
+        insert = upsert(work.session)
         await work.session.execute(
             insert(Block)
             .values(blocker_id=member_id, blocked_id=blocked_id)
@@ -85,9 +83,9 @@ async def block(platform: Platform, member_id: int, blocked_id: int) -> Member:
     return blocked
 
 
-async def unblock(platform: Platform, member_id: int, blocked_id: int) -> Member:
+async def unblock(services: Services, member_id: int, blocked_id: int) -> Member:
     """Lift a block of one's own; lifting one that is not there changes nothing."""
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         blocked = await _member(work.session, blocked_id)
         await work.session.execute(
             delete(Block).where(
@@ -97,9 +95,9 @@ async def unblock(platform: Platform, member_id: int, blocked_id: int) -> Member
     return blocked
 
 
-async def my_blocks(platform: Platform, member_id: int) -> list[Member]:
+async def my_blocks(services: Services, member_id: int) -> list[Member]:
     """The members this member blocked, the latest first."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = await session.scalars(
             select(Member)
             .join(Block, col(Block.blocked_id) == col(Member.id))

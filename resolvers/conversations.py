@@ -16,7 +16,7 @@ from sqlmodel.sql.expression import Select
 from models import Conversation, ConversationMember, Message
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 
 
@@ -47,36 +47,36 @@ def _views(member_id: int, rows: Sequence[Row[Conversation, int, int]]) -> list[
 
 
 async def inbox(
-    platform: Platform, member_id: int, *, first: int, before: int | None = None
+    services: Services, member_id: int, *, first: int, before: int | None = None
 ) -> Page[SeenConversation]:
     """The member's conversations, the one with the latest message first; `before` is the
     latest message id of the last conversation already seen."""
     query = _seen_by(member_id).order_by(col(Conversation.last_message_id).desc()).limit(first + 1)
     if before is not None:
         query = query.where(col(Conversation.last_message_id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (await session.execute(query)).all()
     return Page.of(_views(member_id, rows), first)
 
 
 async def get_conversations(
-    platform: Platform, conversation_ids: Sequence[int], member_id: int
+    services: Services, conversation_ids: Sequence[int], member_id: int
 ) -> list[SeenConversation | None]:
     """The conversations with these ids as `member_id` sees them, in the same order: None
     where there is none or where they are not one of its two members."""
     query = _seen_by(member_id).where(col(Conversation.id).in_(list(conversation_ids)))
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (await session.execute(query)).all()
     by_id = {view.row.id: view for view in _views(member_id, rows)}
     return [by_id.get(i) for i in conversation_ids]
 
 
 async def unread_counts(
-    platform: Platform, member_id: int, conversation_ids: Sequence[int]
+    services: Services, member_id: int, conversation_ids: Sequence[int]
 ) -> list[int]:
     """How many messages of the other member each conversation holds past the member's read
     position, in the order of `conversation_ids`."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         counted = (
             await session.execute(
                 select(col(Message.conversation_id), func.count())
@@ -97,9 +97,9 @@ async def unread_counts(
     return [counts.get(i, 0) for i in conversation_ids]
 
 
-async def unread_messages(platform: Platform, member_id: int) -> int:
+async def unread_messages(services: Services, member_id: int) -> int:
     """Every message to the member not read yet, over all their conversations."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return (
             await session.scalar(
                 select(func.count())
@@ -127,7 +127,7 @@ class MessagePage:
 
 
 async def messages(
-    platform: Platform, conversation_id: int, *, last: int, before: int | None = None
+    services: Services, conversation_id: int, *, last: int, before: int | None = None
 ) -> MessagePage:
     """The latest `last` messages of a conversation older than message id `before`. The
     caller has checked that the member may see the conversation."""
@@ -139,7 +139,7 @@ async def messages(
     )
     if before is not None:
         query = query.where(col(Message.id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = list((await session.scalars(query)).all())
     return MessagePage(items=rows[:last][::-1], has_previous=len(rows) > last)
 
@@ -160,11 +160,11 @@ async def is_party(session: AsyncSession, conversation_id: int, member_id: int) 
 
 
 async def get_messages(
-    platform: Platform, message_ids: Sequence[int], member_id: int
+    services: Services, message_ids: Sequence[int], member_id: int
 ) -> list[Message | None]:
     """The messages with these ids, in the same order: None where there is none or where
     `member_id` is not a member of its conversation."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(
                 select(Message)
@@ -183,11 +183,11 @@ async def get_messages(
 
 
 async def mark_read(
-    platform: Platform, member_id: int, conversation_id: int, up_to: int | None = None
+    services: Services, member_id: int, conversation_id: int, up_to: int | None = None
 ) -> SeenConversation:
     """Move the member's read position to message `up_to` of the conversation (its latest
     when None). It never moves back: reading an older message leaves it where it is."""
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         session = work.session
         conversation = await session.get(Conversation, conversation_id)
         party = await session.get(ConversationMember, (conversation_id, member_id))
@@ -214,6 +214,6 @@ async def mark_read(
             )
             .values(read_up_to=up_to)
         )
-    seen = await get_conversations(platform, [conversation_id], member_id)
+    seen = await get_conversations(services, [conversation_id], member_id)
     assert seen[0] is not None
     return seen[0]

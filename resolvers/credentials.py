@@ -14,20 +14,20 @@ from resolvers.auth import issue_token, revoke_tokens
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.members import check_password
 from resolvers.passwords import hash_password, verify_password
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
 
 async def change_password(
-    platform: Platform, member_id: int, *, current_password: str, new_password: str
+    services: Services, member_id: int, *, current_password: str, new_password: str
 ) -> str:
     """Every sign-in of the member is revoked, this device's included; the new token
     returned replaces it."""
     checks = Checks()
     check_password(checks, new_password, "newPassword")
     checks.done()
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         password_hash = await session.scalar(
             select(col(Member.password_hash)).where(col(Member.id) == member_id)
         )
@@ -38,21 +38,21 @@ async def change_password(
             "currentPassword",
         )
     fresh_hash = await hash_password(new_password)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         await work.session.execute(
             update(Member).where(col(Member.id) == member_id).values(password_hash=fresh_hash)
         )
         await revoke_tokens(work, member_id)
-        return await issue_token(work.session, member_id, platform.economy.token_ttl_hours)
+        return await issue_token(work.session, member_id, services.economy.token_ttl_hours)
 
 
-async def request_password_reset(platform: Platform, email: str) -> None:
+async def request_password_reset(services: Services, email: str) -> None:
     """Mail a reset link if a member has this address. The answer is the same either way, so
     it tells no one who is a member."""
     checks = Checks()
     email = checks.email("email", email)
     checks.done()
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         member = await work.session.scalar(
             select(Member).where(col(Member.email) == email, col(Member.deleted_at).is_(None))
         )
@@ -61,13 +61,13 @@ async def request_password_reset(platform: Platform, email: str) -> None:
         await mail_token(work, member, AccountTokenPurpose.RESET_PASSWORD)
 
 
-async def reset_password(platform: Platform, *, token: str, new_password: str) -> None:
+async def reset_password(services: Services, *, token: str, new_password: str) -> None:
     """Set a new password with a mailed token; every sign-in of the member is revoked."""
     checks = Checks()
     check_password(checks, new_password, "newPassword")
     checks.done()
     fresh_hash = await hash_password(new_password)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         member_id = await account_tokens.redeem(
             work.session, token, AccountTokenPurpose.RESET_PASSWORD
         )
@@ -77,8 +77,8 @@ async def reset_password(platform: Platform, *, token: str, new_password: str) -
         await revoke_tokens(work, member_id)
 
 
-async def confirm_email(platform: Platform, token: str) -> Member:
-    async with platform.unit_of_work() as work:
+async def confirm_email(services: Services, token: str) -> Member:
+    async with services.unit_of_work() as work:
         member_id = await account_tokens.redeem(
             work.session, token, AccountTokenPurpose.CONFIRM_EMAIL
         )

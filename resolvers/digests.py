@@ -12,8 +12,8 @@ from models import Member, Notification
 from resolvers.notification_texts import digest_mail
 from resolvers.notifications import NOTIFICATIONS_LINK, SETTINGS_LINK, told
 from resolvers.outbox import enqueue_mail
-from resolvers.platform import Platform
 from resolvers.scheduler import Job
+from resolvers.services import Services
 
 
 def next_midnight(now: datetime) -> datetime:
@@ -21,11 +21,11 @@ def next_midnight(now: datetime) -> datetime:
     return datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
 
 
-async def send_daily_digests(platform: Platform, due: datetime) -> None:
+async def send_daily_digests(services: Services, due: datetime) -> None:
     """Mail each member the notifications waiting for their digest created before `due`,
     and mark them sent: each member's mail and marks in one transaction, so a run cut short
     and run again mails nobody twice."""
-    async with platform.db.read() as session:
+    async with services.db.read() as session:
         waiting = (
             await session.scalars(
                 select(col(Notification.member_id))
@@ -34,11 +34,11 @@ async def send_daily_digests(platform: Platform, due: datetime) -> None:
             )
         ).all()
     for member_id in waiting:
-        await _digest(platform, member_id, due)
+        await _digest(services, member_id, due)
 
 
-async def _digest(platform: Platform, member_id: int, due: datetime) -> None:
-    async with platform.unit_of_work() as work:
+async def _digest(services: Services, member_id: int, due: datetime) -> None:
+    async with services.unit_of_work() as work:
         rows = (
             await work.session.scalars(
                 select(Notification)

@@ -34,7 +34,7 @@ from resolvers.geo import GeoPoint
 from resolvers.listing_lifecycle import cancel_exchanges, end_listing
 from resolvers.listings import derive_search_columns
 from resolvers.passwords import verify_password
-from resolvers.platform import Platform, UnitOfWork
+from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 
 FORMER_MEMBER = "former member"
@@ -47,16 +47,16 @@ def erased_email(member_id: int) -> str:
     return f"former-member-{member_id}@erased.invalid"
 
 
-async def delete_account(platform: Platform, member_id: int, password: str) -> None:
-    async with platform.db.lookups() as session:
+async def delete_account(services: Services, member_id: int, password: str) -> None:
+    async with services.db.lookups() as session:
         member = await session.get(Member, member_id)
     if member is None or not await verify_password(member.password_hash, password):
         raise DomainError.of(
             ErrorCode.INVALID_CREDENTIALS, N_("this is not your password"), "password"
         )
-    async with platform.unit_of_work() as work:
-        await _close_listings(work, platform, member_id)
-        await _cancel_open_exchanges(work, platform, member_id)
+    async with services.unit_of_work() as work:
+        await _close_listings(work, services, member_id)
+        await _cancel_open_exchanges(work, services, member_id)
         await _return_to_commons(work.session, member_id)
         await revoke_tokens(work, member_id)
         for owned in (AccountToken, Alert, NotificationSetting):
@@ -70,7 +70,7 @@ async def delete_account(platform: Platform, member_id: int, password: str) -> N
         await _erase_profile(work.session, member_id)
 
 
-async def _close_listings(work: UnitOfWork, platform: Platform, member_id: int) -> None:
+async def _close_listings(work: UnitOfWork, services: Services, member_id: int) -> None:
     """Close what is not closed, and leave on each listing only the rounded point that others
     already saw: the exact one tells where the member lives."""
     listings = (
@@ -83,7 +83,7 @@ async def _close_listings(work: UnitOfWork, platform: Platform, member_id: int) 
     ).all()
     for listing in listings:
         if listing.status != ListingStatus.CLOSED:
-            await end_listing(work, platform.economy, listing, ListingStatus.CLOSED, by=member_id)
+            await end_listing(work, services.economy, listing, ListingStatus.CLOSED, by=member_id)
         shown = GeoPoint(listing.latitude, listing.longitude).rounded()
         listing.latitude, listing.longitude = shown.latitude, shown.longitude
         derive_search_columns(listing)
@@ -91,7 +91,7 @@ async def _close_listings(work: UnitOfWork, platform: Platform, member_id: int) 
     await work.session.flush()
 
 
-async def _cancel_open_exchanges(work: UnitOfWork, platform: Platform, member_id: int) -> None:
+async def _cancel_open_exchanges(work: UnitOfWork, services: Services, member_id: int) -> None:
     """Those left once the listings are closed: accepted ones, and those on others' listings."""
     still_open = (
         await work.session.scalars(
@@ -105,7 +105,7 @@ async def _cancel_open_exchanges(work: UnitOfWork, platform: Platform, member_id
             .with_for_update()
         )
     ).all()
-    await cancel_exchanges(work, platform.economy, still_open, by=member_id)
+    await cancel_exchanges(work, services.economy, still_open, by=member_id)
     await work.session.flush()
 
 

@@ -33,7 +33,7 @@ from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
 from resolvers.pages import Page
-from resolvers.platform import Platform, UnitOfWork
+from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -209,7 +209,7 @@ async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> l
 
 
 async def request_exchange(
-    platform: Platform,
+    services: Services,
     member_id: int,
     *,
     listing_id: int,
@@ -219,7 +219,7 @@ async def request_exchange(
     """Answer a listing. On an OFFER the requester is the beneficiary and commits now."""
     _check_input(goodvibes, idempotency_key)
     request = f"requestExchange listing={listing_id} goodvibes={goodvibes}"
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, member_id, idempotency_key, request, Exchange
         )
@@ -243,7 +243,7 @@ async def request_exchange(
         await blocks.refuse_if_blocked(session, member_id, listing.author_id, "listingId")
         if listing.type == ListingType.APPEAL:
             await collusion.check_appeal_help(
-                session, platform.economy, member_id, listing.author_id, listing.digos
+                session, services.economy, member_id, listing.author_id, listing.digos
             )
         offer = listing.type == ListingType.OFFER
         exchange = Exchange(
@@ -256,7 +256,7 @@ async def request_exchange(
         )
         wallets: list[int] = []
         if offer:
-            wallets = await _hold(session, platform.economy, exchange, goodvibes)
+            wallets = await _hold(session, services.economy, exchange, goodvibes)
         else:
             _beneficiary_only(goodvibes, N_("only the author of a need applies goodvibes"))
         session.add(exchange)
@@ -339,7 +339,7 @@ _WHO = {
 
 
 async def _move(
-    platform: Platform,
+    services: Services,
     member_id: int,
     transition: Transition,
     exchange_id: int,
@@ -348,7 +348,7 @@ async def _move(
     request: str,
     idempotency_key: str | None,
 ) -> Exchange:
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, member_id, idempotency_key, request, Exchange
         )
@@ -372,7 +372,7 @@ async def _move(
                 status=exchange.status.lower(),
                 action=transition.name,
             )
-        wallets = await step(session, platform.economy, exchange)
+        wallets = await step(session, services.economy, exchange)
         exchange.status = transition.target
         exchange.updated_at = utcnow()
         session.add(exchange)
@@ -384,7 +384,7 @@ async def _move(
 
 
 async def accept_exchange(
-    platform: Platform,
+    services: Services,
     member_id: int,
     *,
     exchange_id: int,
@@ -404,7 +404,7 @@ async def accept_exchange(
         return []
 
     return await _move(
-        platform,
+        services,
         member_id,
         ACCEPT,
         exchange_id,
@@ -415,7 +415,7 @@ async def accept_exchange(
 
 
 async def close_exchange(
-    platform: Platform,
+    services: Services,
     member_id: int,
     transition: Transition,
     *,
@@ -425,7 +425,7 @@ async def close_exchange(
     """Decline, cancel or complete: the holds are released, or paid on completion."""
     _check_input(0, idempotency_key)
     return await _move(
-        platform,
+        services,
         member_id,
         transition,
         exchange_id,
@@ -436,7 +436,7 @@ async def close_exchange(
 
 
 async def my_exchanges(
-    platform: Platform,
+    services: Services,
     member_id: int,
     *,
     statuses: Collection[ExchangeStatus] | None,
@@ -457,16 +457,16 @@ async def my_exchanges(
         query = query.where(col(Exchange.status).in_(list(statuses)))
     if before is not None:
         query = query.where(col(Exchange.id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
 async def get_exchanges(
-    platform: Platform, exchange_ids: list[int], member_id: int
+    services: Services, exchange_ids: list[int], member_id: int
 ) -> list[Exchange | None]:
     """The exchanges with these ids, in the same order: None where there is none or where
     `member_id` is not one of its two members (no one else may see an exchange)."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(select(Exchange).where(col(Exchange.id).in_(exchange_ids)))
         ).all()

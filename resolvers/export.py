@@ -29,7 +29,7 @@ from models import (
     Review,
     Transfer,
 )
-from resolvers.platform import Platform
+from resolvers.services import Services
 
 Section = Callable[[AsyncSession, int], Awaitable[Any]]
 
@@ -309,6 +309,6 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-async def export_member_data(platform: Platform, member_id: int) -> dict[str, Any]:
-    async with platform.db.read() as session:
+async def export_member_data(services: Services, member_id: int) -> dict[str, Any]:
+    async with services.db.read() as session:
         return {key: await section(session, member_id) for key, section in SECTIONS.items()}

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.ledger import dialect
+from models.database import dialect
 
 # The first key of PostgreSQL's two-key advisory locks that the feed turns use.
 FEED_TURNS = 7_101

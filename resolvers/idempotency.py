@@ -12,14 +12,12 @@ import json
 from typing import Any, TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import IdempotencyKey
+from models.database import upsert
 from resolvers.errors import invalid
-from resolvers.ledger import dialect
 from resolvers.translations import N_
 from resolvers.validation import Checks, has_control_characters
 
@@ -45,7 +43,7 @@ async def claim(session: AsyncSession, member_id: int, key: str, request: str) -
     result); the id of the first use's result if it is a repeat of the same request.
 
     The same key with another request is a VALIDATION error on `idempotencyKey`."""
-    insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+    insert = upsert(session)
     claimed = await session.scalar(
         insert(IdempotencyKey)
         .values(member_id=member_id, key=key, request=request)

@@ -38,12 +38,6 @@ class Wallet:
         return self.digos - self.held_digos
 
 
-def dialect(session: AsyncSession) -> str:
-    """The database's dialect name: a few statements differ between SQLite and PostgreSQL."""
-    assert session.bind is not None
-    return session.bind.dialect.name
-
-
 def short_of(asset: Asset, field: str | None = None) -> DomainError:
     code, message = _SHORT[asset]
     return DomainError.of(code, message, field)

@@ -13,20 +13,20 @@ from models import Listing, ListingStatus, NotificationKind
 from models.columns import utcnow
 from resolvers.listing_lifecycle import end_listing
 from resolvers.notifications import notify
-from resolvers.platform import Platform
 from resolvers.scheduler import Job
+from resolvers.services import Services
 
 REMINDER = timedelta(days=3)
 BATCH = 100
 
 
-async def expire_due_listings(platform: Platform, now: datetime | None = None) -> list[int]:
+async def expire_due_listings(services: Services, now: datetime | None = None) -> list[int]:
     """Expire every open listing whose time has come, each in a unit of work of its own
     (its requested exchanges cancelled with it). The ids of the listings expired."""
     now = now or utcnow()
     expired: list[int] = []
     while True:
-        async with platform.db.lookups() as session:
+        async with services.db.lookups() as session:
             due = (
                 await session.scalars(
                     select(col(Listing.id))
@@ -42,26 +42,26 @@ async def expire_due_listings(platform: Platform, now: datetime | None = None) -
             return expired
         for listing_id in due:
             assert listing_id is not None  # a primary key
-            if await _expire(platform, listing_id, now):
+            if await _expire(services, listing_id, now):
                 expired.append(listing_id)
 
 
-async def _expire(platform: Platform, listing_id: int, now: datetime) -> bool:
-    async with platform.unit_of_work() as work:
+async def _expire(services: Services, listing_id: int, now: datetime) -> bool:
+    async with services.unit_of_work() as work:
         listing = await work.session.get(Listing, listing_id, with_for_update=True)
         # Renewed or closed since it was found: nothing to do.
         if listing is None or listing.status != ListingStatus.OPEN or listing.expires_at > now:
             return False
-        await end_listing(work, platform.economy, listing, ListingStatus.EXPIRED, by=None)
+        await end_listing(work, services.economy, listing, ListingStatus.EXPIRED, by=None)
     return True
 
 
-async def remind_expiring_listings(platform: Platform, now: datetime | None = None) -> list[int]:
+async def remind_expiring_listings(services: Services, now: datetime | None = None) -> list[int]:
     """Tell the author of each open listing that expires within REMINDER, once per period.
     The ids of the listings reminded."""
     now = now or utcnow()
     reminded: list[int] = []
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         soon = (
             await work.session.scalars(
                 select(Listing)
@@ -86,9 +86,9 @@ async def remind_expiring_listings(platform: Platform, now: datetime | None = No
     return reminded
 
 
-async def run_listing_expiry(platform: Platform, now: datetime) -> None:
-    await remind_expiring_listings(platform, now)
-    await expire_due_listings(platform, now)
+async def run_listing_expiry(services: Services, now: datetime) -> None:
+    await remind_expiring_listings(services, now)
+    await expire_due_listings(services, now)
 
 
 LISTING_EXPIRY = Job("listing-expiry", run_listing_expiry)

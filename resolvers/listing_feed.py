@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, or_, select
 
 from models import Listing, ListingFeedEntry, ListingStatus, ListingType, Member
+from models.database import upsert
 from realtime.channels import cells_in_box
 from realtime.events import ListingCreated
 from realtime.fanout import Notice
@@ -28,10 +27,9 @@ from resolvers import blocks, members
 from resolvers.appeal_feed import FeedRequest, check_feed
 from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GRID_REACH_KM, GeoPoint
-from resolvers.ledger import dialect
 from resolvers.nearby import Box, bounding_box, haversine_km
-from resolvers.platform import Platform
 from resolvers.scheduler import Job
+from resolvers.services import Services
 
 LISTING_FEED_TURN = "listing-feed"
 REPLAY_PAGE = 100
@@ -62,10 +60,10 @@ class FeedListing:
     notice: Notice | None = None
 
 
-async def enter_feed(platform: Platform, listings: Collection[Listing]) -> None:
+async def enter_feed(services: Services, listings: Collection[Listing]) -> None:
     """Give committed listings their positions, in this order, and announce them."""
-    async with platform.db.turn(LISTING_FEED_TURN), platform.unit_of_work() as work:
-        insert = postgresql_insert if dialect(work.session) == "postgresql" else sqlite_insert
+    async with services.db.turn(LISTING_FEED_TURN), services.unit_of_work() as work:
+        insert = upsert(work.session)
         for listing in listings:
             assert listing.id is not None
             position = await work.session.scalar(
@@ -82,9 +80,9 @@ async def enter_feed(platform: Platform, listings: Collection[Listing]) -> None:
                 )
 
 
-async def place_orphans(platform: Platform, due: datetime) -> None:
+async def place_orphans(services: Services, due: datetime) -> None:
     """The scheduled job: position the listings whose process stopped before doing it."""
-    async with platform.db.read() as session:
+    async with services.db.read() as session:
         first, last = (
             await session.execute(
                 select(
@@ -108,59 +106,59 @@ async def place_orphans(platform: Platform, due: datetime) -> None:
             )
         ).all()
     if orphans:
-        await enter_feed(platform, orphans)
+        await enter_feed(services, orphans)
 
 
 PLACE_ORPHAN_LISTINGS = Job("place-orphan-listings", place_orphans)
 
 
 def listing_feed(
-    platform: Platform, request: ListingFeedRequest, on_overflow: Callable[[], None]
+    services: Services, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
     """The feed, or a DomainError now (not at the first listing) if the request is wrong."""
     check_feed(FeedRequest(request.near, request.radius_km, request.categories))
-    return _feed(platform, request, on_overflow)
+    return _feed(services, request, on_overflow)
 
 
 async def _feed(
-    platform: Platform, request: ListingFeedRequest, on_overflow: Callable[[], None]
+    services: Services, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
     # Listings are announced in the cells of their rounded point, which the circle holds.
     cells = bounding_box(request.near, request.radius_km)
     # Their exact points, which the database holds, lie within reach of the rounded ones.
     box = bounding_box(request.near, request.radius_km + GRID_REACH_KM)
     request = replace(
-        request, hidden_authors=await blocks.hidden_from(platform, request.viewer_id)
+        request, hidden_authors=await blocks.hidden_from(services, request.viewer_id)
     )
 
     async def live(notice: Notice, position: int) -> FeedListing | None:
         listing_id = notice.body.get("id")
         if not isinstance(listing_id, int):
             return None
-        found = await notice.once(("listing", listing_id), _loader(platform, listing_id))
+        found = await notice.once(("listing", listing_id), _loader(services, listing_id))
         return None if found is None else _matching(request, position, *found, notice)
 
     source = FeedSource(
-        "listing", partial(_latest, platform), partial(_replay, platform, request, box), live
+        "listing", partial(_latest, services), partial(_replay, services, request, box), live
     )
-    async with platform.hub.listen(
+    async with services.hub.listen(
         cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
     ) as listener:
         async for found in replayed_then_live(listener, source, request.after):
             yield found
 
 
-async def _latest(platform: Platform) -> int:
-    async with platform.db.read() as session:
+async def _latest(services: Services) -> int:
+    async with services.db.read() as session:
         return await session.scalar(select(func.max(col(ListingFeedEntry.position)))) or 0
 
 
 async def _replay(
-    platform: Platform, request: ListingFeedRequest, box: Box, after: int
+    services: Services, request: ListingFeedRequest, box: Box, after: int
 ) -> AsyncIterator[tuple[FeedListing | None, int]]:
     last = after
     while True:
-        async with platform.db.read() as session:
+        async with services.db.read() as session:
             page = (
                 await session.execute(
                     select(ListingFeedEntry.position, Listing)
@@ -179,7 +177,7 @@ async def _replay(
                     .limit(REPLAY_PAGE)
                 )
             ).all()
-        authors = await members.get_members(platform, [row.author_id for _, row in page])
+        authors = await members.get_members(services, [row.author_id for _, row in page])
         for (position, listing), author in zip(page, authors, strict=True):
             assert position is not None
             last = position
@@ -189,10 +187,10 @@ async def _replay(
 
 
 def _loader(
-    platform: Platform, listing_id: int
+    services: Services, listing_id: int
 ) -> Callable[[], Coroutine[Any, Any, tuple[Listing, Member | None] | None]]:
     async def load() -> tuple[Listing, Member | None] | None:
-        async with platform.db.read() as session:
+        async with services.db.read() as session:
             listing = await session.get(Listing, listing_id)
             if listing is None:
                 return None

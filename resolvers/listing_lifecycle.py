@@ -16,7 +16,7 @@ from models import Asset, Exchange, ExchangeStatus, Listing, ListingStatus, Noti
 from models.columns import utcnow
 from resolvers import exchanges, ledger
 from resolvers.economy import Economy
-from resolvers.platform import UnitOfWork
+from resolvers.services import UnitOfWork
 
 
 async def end_listing(

@@ -19,7 +19,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint, grid_of
 from resolvers.listing_lifecycle import end_listing
 from resolvers.nearby import lat_band, searchable
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -107,39 +107,39 @@ def checked(
 
 
 async def create_listing(
-    platform: Platform, author_id: int, draft: ListingDraft, idempotency_key: str | None = None
+    services: Services, author_id: int, draft: ListingDraft, idempotency_key: str | None = None
 ) -> Listing:
     """Post a listing; once committed, it enters the live feed of every listing. A repeated
     idempotency key gives the first listing back, and posts nothing."""
-    draft = checked(draft, platform.economy.max_price, idempotency_key)
+    draft = checked(draft, services.economy.max_price, idempotency_key)
     if draft.type is not ListingType.APPEAL:
-        listing, posted = await _insert(platform, author_id, draft, idempotency_key)
+        listing, posted = await _insert(services, author_id, draft, idempotency_key)
     else:
-        async with appeal_feed.appeal_turn(platform):
-            listing, posted = await _insert(platform, author_id, draft, idempotency_key)
+        async with appeal_feed.appeal_turn(services):
+            listing, posted = await _insert(services, author_id, draft, idempotency_key)
     if not posted:
         return listing
     try:
-        await listing_feed.enter_feed(platform, [listing])
+        await listing_feed.enter_feed(services, [listing])
     except Exception:  # committed already: the scheduled job gives it its place
         log.warning("listing %s awaits its place in the live feed", listing.id, exc_info=True)
     return listing
 
 
 async def _insert(
-    platform: Platform, author_id: int, draft: ListingDraft, idempotency_key: str | None
+    services: Services, author_id: int, draft: ListingDraft, idempotency_key: str | None
 ) -> tuple[Listing, bool]:
     """The listing, and whether it was posted now (not the replay of a repeated key)."""
     request = idempotency.request_of("createListing", draft=draft)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, author_id, idempotency_key, request, Listing
         )
         if replay is not None:
             return replay, False
         if draft.type is ListingType.APPEAL:
-            await check_may_appeal(work.session, author_id, draft.digos, platform)
-        listing = new_listing(author_id, draft, platform.economy.listing_ttl_days)
+            await check_may_appeal(work.session, author_id, draft.digos, services)
+        listing = new_listing(author_id, draft, services.economy.listing_ttl_days)
         work.session.add(listing)
         await work.session.flush()
         assert listing.id is not None
@@ -173,7 +173,7 @@ async def check_short_of_digos(session: AsyncSession, author_id: int, digos: int
 
 
 async def check_may_appeal(
-    session: AsyncSession, author_id: int, digos: int, platform: Platform
+    session: AsyncSession, author_id: int, digos: int, services: Services
 ) -> None:
     """Short of digos, and under the cap of open appeals."""
     await check_short_of_digos(session, author_id, digos)
@@ -186,7 +186,7 @@ async def check_may_appeal(
             col(Listing.status) == ListingStatus.OPEN,
         )
     )
-    cap = platform.economy.max_open_appeals
+    cap = services.economy.max_open_appeals
     if (open_appeals or 0) >= cap:
         raise DomainError.of(
             ErrorCode.TOO_MANY_APPEALS,
@@ -196,7 +196,7 @@ async def check_may_appeal(
 
 
 async def close_listing(
-    platform: Platform, member_id: int, listing_id: int, idempotency_key: str | None = None
+    services: Services, member_id: int, listing_id: int, idempotency_key: str | None = None
 ) -> Listing:
     """The author closes a listing: it leaves the searches, and what was only requested on it
     is cancelled."""
@@ -204,7 +204,7 @@ async def close_listing(
     idempotency.check_key(checks, idempotency_key)
     checks.done()
     request = f"closeListing listing={listing_id}"
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, member_id, idempotency_key, request, Listing
         )
@@ -221,15 +221,15 @@ async def close_listing(
             raise DomainError.of(
                 ErrorCode.LISTING_CLOSED, N_("this listing is already closed"), "listingId"
             )
-        await end_listing(work, platform.economy, listing, ListingStatus.CLOSED, by=member_id)
+        await end_listing(work, services.economy, listing, ListingStatus.CLOSED, by=member_id)
         if idempotency_key is not None:
             await idempotency.record(work.session, member_id, idempotency_key, listing_id)
     return listing
 
 
-async def get_listings(platform: Platform, listing_ids: list[int]) -> list[Listing | None]:
+async def get_listings(services: Services, listing_ids: list[int]) -> list[Listing | None]:
     """The listings with these ids, in the same order (None where there is none)."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(select(Listing).where(col(Listing.id).in_(listing_ids)))
         ).all()

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from models import Listing, ListingType
 from resolvers import blocks
 from resolvers.categories import SLUGS
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -130,7 +130,7 @@ def _in_view(
 
 
 async def listings_on_map(
-    platform: Platform,
+    services: Services,
     box: Box,
     zoom: int,
     *,
@@ -141,9 +141,9 @@ async def listings_on_map(
     """A signed-in viewer sees neither the listings nor the clusters of members blocked either
     way."""
     check_view(box, zoom, categories)
-    hidden = await blocks.hidden_from(platform, viewer_id)
+    hidden = await blocks.hidden_from(services, viewer_id)
     conditions = _in_view(box, types, categories, hidden)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         ids = (
             await session.scalars(
                 select(col(Listing.id)).where(*conditions).limit(MAX_LISTINGS + 1)

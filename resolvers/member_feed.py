@@ -17,27 +17,27 @@ from models.columns import utcnow
 from realtime.channels import member_channel
 from resolvers import exchanges, ledger
 from resolvers.feeds import FeedSource, replayed_then_live
-from resolvers.platform import Platform
+from resolvers.services import Services
 
 T = TypeVar("T", Message, Notification)
 REPLAY_PAGE = 100
 
 
 async def exchange_updates(
-    platform: Platform, member_id: int, on_overflow: Callable[[], None]
+    services: Services, member_id: int, on_overflow: Callable[[], None]
 ) -> AsyncIterator[Exchange]:
     """Each exchange of this member, as it stands when its change is announced; and after the
     broadcaster reconnects, every one changed since the last sent (those announcements were
     lost while it was down)."""
     since = utcnow()
-    async with platform.hub.listen([member_channel(member_id)], on_overflow) as listener:
+    async with services.hub.listen([member_channel(member_id)], on_overflow) as listener:
         async for notice in listener:
             exchange_id = notice.body.get("exchange")
             found: Sequence[Exchange | None]
             if isinstance(exchange_id, int):
-                found = await exchanges.get_exchanges(platform, [exchange_id], member_id)
+                found = await exchanges.get_exchanges(services, [exchange_id], member_id)
             elif "resync" in notice.body:
-                found = await _changed_since(platform, member_id, since)
+                found = await _changed_since(services, member_id, since)
             else:
                 continue
             for exchange in found:
@@ -46,9 +46,9 @@ async def exchange_updates(
                     yield exchange
 
 
-async def _changed_since(platform: Platform, member_id: int, since: datetime) -> list[Exchange]:
+async def _changed_since(services: Services, member_id: int, since: datetime) -> list[Exchange]:
     party = or_(col(Exchange.provider_id) == member_id, col(Exchange.beneficiary_id) == member_id)
-    async with platform.db.read() as session:
+    async with services.db.read() as session:
         changed = await session.scalars(
             select(Exchange)
             .where(party, col(Exchange.updated_at) > since)
@@ -58,14 +58,14 @@ async def _changed_since(platform: Platform, member_id: int, since: datetime) ->
 
 
 async def wallet_updates(
-    platform: Platform, member_id: int, on_overflow: Callable[[], None]
+    services: Services, member_id: int, on_overflow: Callable[[], None]
 ) -> AsyncIterator[ledger.Wallet]:
     """This member's wallet after each change to it, and after the broadcaster reconnects
     (changes announced while it was down were lost)."""
-    async with platform.hub.listen([member_channel(member_id)], on_overflow) as listener:
+    async with services.hub.listen([member_channel(member_id)], on_overflow) as listener:
         async for notice in listener:
             if notice.body.get("wallet") == member_id or "resync" in notice.body:
-                async with platform.db.read() as session:
+                async with services.db.read() as session:
                     wallet = await ledger.wallet(session, member_id)
                 yield wallet
 
@@ -85,16 +85,16 @@ def _messages(member_id: int) -> SelectOfScalar[Message]:
     )
 
 
-async def _latest(platform: Platform, rows: SelectOfScalar[T], cursor: Mapped[int | None]) -> int:
-    async with platform.db.read() as session:
+async def _latest(services: Services, rows: SelectOfScalar[T], cursor: Mapped[int | None]) -> int:
+    async with services.db.read() as session:
         return await session.scalar(rows.with_only_columns(func.max(cursor))) or 0
 
 
 async def _replay(
-    platform: Platform, rows: SelectOfScalar[T], cursor: Mapped[int | None], after: int
+    services: Services, rows: SelectOfScalar[T], cursor: Mapped[int | None], after: int
 ) -> AsyncIterator[tuple[T | None, int]]:
     while True:
-        async with platform.db.read() as session:
+        async with services.db.read() as session:
             page = (
                 await session.scalars(
                     rows.where(cursor > after).order_by(cursor).limit(REPLAY_PAGE)
@@ -109,7 +109,7 @@ async def _replay(
 
 
 async def _member_feed(
-    platform: Platform,
+    services: Services,
     member_id: int,
     key: str,
     rows: SelectOfScalar[T],
@@ -118,28 +118,28 @@ async def _member_feed(
     on_overflow: Callable[[], None],
 ) -> AsyncIterator[T]:
     source: FeedSource[T] = FeedSource(
-        key, partial(_latest, platform, rows, cursor), partial(_replay, platform, rows, cursor)
+        key, partial(_latest, services, rows, cursor), partial(_replay, services, rows, cursor)
     )
-    async with platform.hub.listen([member_channel(member_id)], on_overflow) as listener:
+    async with services.hub.listen([member_channel(member_id)], on_overflow) as listener:
         async for row in replayed_then_live(listener, source, after):
             yield row
 
 
 def notification_feed(
-    platform: Platform, member_id: int, after: int | None, on_overflow: Callable[[], None]
+    services: Services, member_id: int, after: int | None, on_overflow: Callable[[], None]
 ) -> AsyncIterator[Notification]:
     """Each new notification of this member, in order; with `after` (a notification id),
     first those since then."""
     rows = _notifications(member_id)
     return _member_feed(
-        platform, member_id, "notification", rows, col(Notification.id), after, on_overflow
+        services, member_id, "notification", rows, col(Notification.id), after, on_overflow
     )
 
 
 def message_feed(
-    platform: Platform, member_id: int, after: int | None, on_overflow: Callable[[], None]
+    services: Services, member_id: int, after: int | None, on_overflow: Callable[[], None]
 ) -> AsyncIterator[Message]:
     """Each new message this member sends or receives, in order; with `after` (a message
     id), first those since then."""
     rows = _messages(member_id)
-    return _member_feed(platform, member_id, "message", rows, col(Message.id), after, on_overflow)
+    return _member_feed(services, member_id, "message", rows, col(Message.id), after, on_overflow)

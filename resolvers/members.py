@@ -15,7 +15,7 @@ from resolvers.auth import SignIn, issue_token
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.passwords import hash_password
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -51,7 +51,7 @@ def check_password(checks: Checks, password: str, field: str = "password") -> No
 
 
 async def register(
-    platform: Platform,
+    services: Services,
     *,
     email: str,
     password: str,
@@ -68,7 +68,7 @@ async def register(
         checks.point("location", location)
     checks.done()
 
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         if (
             await session.scalar(select(col(Member.id)).where(col(Member.email) == email))
             is not None
@@ -76,7 +76,7 @@ async def register(
             raise _email_taken()
     password_hash = await hash_password(password)
 
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         member = Member(
             email=email,
             password_hash=password_hash,
@@ -91,8 +91,8 @@ async def register(
         except IntegrityError as error:  # registered by someone else since the check above
             raise _email_taken() from error
         assert member.id is not None
-        await ledger.open_accounts(work.session, member.id, platform.economy.welcome_digos)
-        token = await issue_token(work.session, member.id, platform.economy.token_ttl_hours)
+        await ledger.open_accounts(work.session, member.id, services.economy.welcome_digos)
+        token = await issue_token(work.session, member.id, services.economy.token_ttl_hours)
         await mail_token(work, member, AccountTokenPurpose.CONFIRM_EMAIL)
     return SignIn(token=token, member=member)
 
@@ -102,7 +102,7 @@ def _email_taken() -> DomainError:
 
 
 async def update_profile(
-    platform: Platform,
+    services: Services,
     member_id: int,
     changes: ProfileChanges,
     idempotency_key: str | None = None,
@@ -127,7 +127,7 @@ async def update_profile(
     checks.done()
 
     request = idempotency.request_of("updateProfile", changes=changes)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, member_id, idempotency_key, request, Member
         )
@@ -151,9 +151,9 @@ async def update_profile(
     return member
 
 
-async def get_members(platform: Platform, member_ids: list[int]) -> list[Member | None]:
+async def get_members(services: Services, member_ids: list[int]) -> list[Member | None]:
     """The members with these ids, in the same order (None where there is none)."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         found = select(Member).where(col(Member.id).in_(member_ids))
         rows = (await session.scalars(found)).all()
     by_id = {m.id: m for m in rows}

@@ -7,8 +7,6 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -22,14 +20,14 @@ from models import (
     NotificationKind,
 )
 from models.columns import utcnow
+from models.database import upsert
 from realtime.events import MessageAdded
 from resolvers import blocks, idempotency, suspensions
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import take_feed_turns
-from resolvers.ledger import dialect
 from resolvers.notifications import notify
-from resolvers.platform import Platform, UnitOfWork
 from resolvers.rate_limits import count_hit, rate_limited
+from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -69,7 +67,7 @@ def _checked(to: Addressee, body: str, key: str | None) -> str:
 
 
 async def send_message(
-    platform: Platform,
+    services: Services,
     member_id: int,
     to: Addressee,
     body: str,
@@ -79,15 +77,15 @@ async def send_message(
     """Post a message; the other member is told (MESSAGE_RECEIVED), and both hear it on
     `messageAdded`. The sender has read everything up to their own message."""
     body = _checked(to, body, idempotency_key)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         wait = await count_hit(
-            work.session, f"message:{member_id}", limit=platform.economy.messages_per_minute
+            work.session, f"message:{member_id}", limit=services.economy.messages_per_minute
         )
     if wait is not None:
         raise rate_limited(wait)
     digest = hashlib.sha256(body.encode()).hexdigest()
     request = f"sendMessage {to.conversation_id}/{to.listing_id}/{to.exchange_id} {digest}"
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         session = work.session
         if idempotency_key is not None:
             first = await idempotency.claim(session, member_id, idempotency_key, request)
@@ -207,7 +205,7 @@ async def _opened(
 ) -> _Place:
     """The conversation of `topic`, opened now if it is the first message. Two first
     messages at once queue on the topic's unique index, and the second finds the first's."""
-    insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+    insert = upsert(session)
     now = utcnow()
     opened = await session.scalar(
         insert(Conversation)

@@ -29,7 +29,7 @@ from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.moderators import moderates
 from resolvers.notifications import notify
 from resolvers.pages import Page
-from resolvers.platform import Platform, UnitOfWork
+from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -61,7 +61,7 @@ def _checked(decision: Decision) -> Decision:
     return Decision(decision.report_id, decision.action, reason, decision.suspend_until)
 
 
-async def queue(platform: Platform, *, first: int, after: int | None = None) -> Page[Report]:
+async def queue(services: Services, *, first: int, after: int | None = None) -> Page[Report]:
     """Open reports, oldest first; `after` is the id of the last one already seen."""
     query = (
         select(Report)
@@ -71,27 +71,27 @@ async def queue(platform: Platform, *, first: int, after: int | None = None) -> 
     )
     if after is not None:
         query = query.where(col(Report.id) > after)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
 async def log(
-    platform: Platform, *, first: int, before: int | None = None
+    services: Services, *, first: int, before: int | None = None
 ) -> Page[ModerationLogEntry]:
     """Every moderation action, the latest first."""
     query = select(ModerationLogEntry).order_by(col(ModerationLogEntry.id).desc()).limit(first + 1)
     if before is not None:
         query = query.where(col(ModerationLogEntry.id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
 async def get_log_entries(
-    platform: Platform, entry_ids: list[int], member_id: int
+    services: Services, entry_ids: list[int], member_id: int
 ) -> list[ModerationLogEntry | None]:
     """The log entries with these ids, in the same order; all None unless `member_id` is a
     moderator."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(
                 select(ModerationLogEntry).where(
@@ -112,12 +112,12 @@ class _Applied:
     to_cancel: list[int] = field(default_factory=list)
 
 
-async def resolve_report(platform: Platform, moderator_id: int, decision: Decision) -> Report:
+async def resolve_report(services: Services, moderator_id: int, decision: Decision) -> Report:
     """Dismiss a report or act on it. What the decision cancels (a suspended member's open
     exchanges, a hidden listing's requests) is cancelled once it has committed, by the exchange
     state machine itself; the log entry then says how many."""
     decision = _checked(decision)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         session = work.session
         report = await session.get(Report, decision.report_id, with_for_update=True)
         if report is None:
@@ -151,11 +151,11 @@ async def resolve_report(platform: Platform, moderator_id: int, decision: Decisi
 
     cancelled: int | None = None
     if applied.suspension_id is not None:
-        cancelled = await sanctions.cancel_open_exchanges(platform, report.member_id)
+        cancelled = await sanctions.cancel_open_exchanges(services, report.member_id)
     elif applied.to_cancel:
-        cancelled = await _cancel(platform, report.member_id, applied.to_cancel)
+        cancelled = await _cancel(services, report.member_id, applied.to_cancel)
     if cancelled is not None:
-        await _record_cancelled(platform, entry, applied.suspension_id, cancelled)
+        await _record_cancelled(services, entry, applied.suspension_id, cancelled)
     return report
 
 
@@ -235,12 +235,12 @@ async def _hide_message(session: AsyncSession, report: Report) -> None:
     message.hidden_at = utcnow()
 
 
-async def _cancel(platform: Platform, party_id: int, exchange_ids: list[int]) -> int:
+async def _cancel(services: Services, party_id: int, exchange_ids: list[int]) -> int:
     cancelled = 0
     for exchange_id in exchange_ids:
         try:
             await exchanges.close_exchange(
-                platform, party_id, exchanges.CANCEL, exchange_id=exchange_id
+                services, party_id, exchanges.CANCEL, exchange_id=exchange_id
             )
         except DomainError:
             continue  # it moved on meanwhile
@@ -249,9 +249,9 @@ async def _cancel(platform: Platform, party_id: int, exchange_ids: list[int]) ->
 
 
 async def _record_cancelled(
-    platform: Platform, entry: ModerationLogEntry, suspension_id: int | None, cancelled: int
+    services: Services, entry: ModerationLogEntry, suspension_id: int | None, cancelled: int
 ) -> None:
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         logged = await work.session.get(ModerationLogEntry, entry.id)
         assert logged is not None
         logged.outcome = f"{logged.outcome}; open exchanges cancelled: {cancelled}"
@@ -262,7 +262,7 @@ async def _record_cancelled(
 
 
 async def restore_member(
-    platform: Platform, moderator_id: int, member_id: int, reason: str
+    services: Services, moderator_id: int, member_id: int, reason: str
 ) -> Member:
     """Lift a member's suspension and show again the listings it hid. Their sign-ins stay
     revoked (they sign in again) and the exchanges it cancelled stay cancelled: the log entry
@@ -270,7 +270,7 @@ async def restore_member(
     checks = Checks()
     reason = checks.text("reason", reason, min_length=1, max_length=MAX_REASON)
     checks.done()
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         member = await work.session.get(Member, member_id)
         if member is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, N_("no member has this id"), "memberId")

@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, delete, exists
 from sqlmodel import col, select
 
 from models import Database, Member, Moderator
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.validation import normalise_email
 
 
@@ -44,8 +44,8 @@ async def revoke(database: Database, email: str) -> bool:
     return bool(getattr(removed, "rowcount", 0))
 
 
-async def is_moderator(platform: Platform, member_id: int) -> bool:
-    async with platform.db.lookups() as session:
+async def is_moderator(services: Services, member_id: int) -> bool:
+    async with services.db.lookups() as session:
         return await session.get(Moderator, member_id) is not None
 
 

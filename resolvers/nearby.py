@@ -31,8 +31,8 @@ from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
-from resolvers.platform import Platform
 from resolvers.rings import area_of
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -155,21 +155,21 @@ def searchable(title: str, description: str) -> str:
     return f"{title}\n{description}".casefold()
 
 
-async def nearby(platform: Platform, search: Search) -> Page:
+async def nearby(services: Services, search: Search) -> Page:
     check_search(search)
     need = search.first + 1
     start = search.after.distance_km if search.after else 0.0
     area = _area(search)
-    outer = min(search.radius_km, start + platform.rings.first_ring_km(area, need))
-    hidden = await blocks.hidden_from(platform, search.viewer_id)
-    async with platform.db.lookups() as session:
+    outer = min(search.radius_km, start + services.rings.first_ring_km(area, need))
+    hidden = await blocks.hidden_from(services, search.viewer_id)
+    async with services.db.lookups() as session:
         while True:
             positions = await _positions_within(session, search, outer, hidden)
             if len(positions) >= need or outer >= search.radius_km:
                 break
             outer = min(search.radius_km, _wider(start, outer, len(positions), need))
         if search.after is None:
-            platform.rings.learn(area, len(positions), within_km=outer)
+            services.rings.learn(area, len(positions), within_km=outer)
         shown = positions[: search.first]
         rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
         by_id = {listing.id: (listing, author) for listing, author in rows}

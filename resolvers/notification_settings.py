@@ -10,16 +10,16 @@ from sqlmodel import col, select
 
 from models import Delivery, NotificationKind, NotificationSetting
 from resolvers.notifications import DEFAULT_DELIVERY
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
 Choice = tuple[NotificationKind, Delivery]
 
 
-async def notification_settings(platform: Platform, member_id: int) -> list[Choice]:
+async def notification_settings(services: Services, member_id: int) -> list[Choice]:
     """The delivery of every kind, in the kinds' order: the member's choice or the default."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         chosen = await session.scalars(
             select(NotificationSetting).where(col(NotificationSetting.member_id) == member_id)
         )
@@ -28,7 +28,7 @@ async def notification_settings(platform: Platform, member_id: int) -> list[Choi
 
 
 async def update_notification_settings(
-    platform: Platform, member_id: int, changes: Sequence[Choice]
+    services: Services, member_id: int, changes: Sequence[Choice]
 ) -> list[Choice]:
     """Set the delivery of the kinds given (the others stay as they are): every setting."""
     kinds = [kind for kind, _ in changes]
@@ -36,7 +36,7 @@ async def update_notification_settings(
         checks = Checks()
         checks.refuse("settings", N_("names a kind more than once"))
         checks.done()
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         if kinds:
             await work.session.execute(
                 delete(NotificationSetting).where(
@@ -49,4 +49,4 @@ async def update_notification_settings(
                 work.session.add(
                     NotificationSetting(member_id=member_id, kind=kind, delivery=delivery)
                 )
-    return await notification_settings(platform, member_id)
+    return await notification_settings(services, member_id)

@@ -19,7 +19,7 @@ from resolvers.feed_order import take_feed_turns
 from resolvers.notification_texts import Told, notification_mail
 from resolvers.outbox import enqueue_mail
 from resolvers.pages import Page
-from resolvers.platform import Platform, UnitOfWork
+from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 
 NOTIFICATIONS_LINK = "/notifications"
@@ -171,7 +171,7 @@ async def _mail_at_once(work: UnitOfWork, rows: list[Notification]) -> None:
 
 
 async def my_notifications(
-    platform: Platform,
+    services: Services,
     member_id: int,
     *,
     unread_only: bool,
@@ -189,12 +189,12 @@ async def my_notifications(
         query = query.where(col(Notification.read_at).is_(None))
     if before is not None:
         query = query.where(col(Notification.id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
-async def unread_count(platform: Platform, member_id: int) -> int:
-    async with platform.db.lookups() as session:
+async def unread_count(services: Services, member_id: int) -> int:
+    async with services.db.lookups() as session:
         return (
             await session.scalar(
                 select(func.count())
@@ -208,11 +208,11 @@ async def unread_count(platform: Platform, member_id: int) -> int:
         )
 
 
-async def mark_read(platform: Platform, member_id: int, up_to: int | None) -> int:
+async def mark_read(services: Services, member_id: int, up_to: int | None) -> int:
     """Mark read the member's notifications up to and including id `up_to` (all if None):
     the number still unread. NOT_FOUND for an id that is not one of theirs."""
     now: datetime = utcnow()
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         if up_to is not None:
             named = await work.session.get(Notification, up_to)
             if named is None or named.member_id != member_id:
@@ -225,15 +225,15 @@ async def mark_read(platform: Platform, member_id: int, up_to: int | None) -> in
         if up_to is not None:
             statement = statement.where(col(Notification.id) <= up_to)
         await work.session.execute(statement.values(read_at=now))
-    return await unread_count(platform, member_id)
+    return await unread_count(services, member_id)
 
 
 async def get_notifications(
-    platform: Platform, notification_ids: list[int], member_id: int
+    services: Services, notification_ids: list[int], member_id: int
 ) -> list[Notification | None]:
     """The notifications with these ids, in the same order: None where there is none or it
     is not `member_id`'s (no one else may see it)."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(
                 select(Notification).where(

@@ -20,8 +20,8 @@ from models import Database, Mail
 from models.columns import utcnow
 from realtime.events import MailQueued
 from resolvers.mail import SMTP_TIMEOUT_SECONDS, MailSettings, Postman, postman_for
-from resolvers.platform import Platform, UnitOfWork
 from resolvers.scheduler import Job
+from resolvers.services import Services, UnitOfWork
 
 log = logging.getLogger("indigo.outbox")
 
@@ -124,9 +124,9 @@ async def _attempt(
     return sent
 
 
-async def send_mail(platform: Platform, due: datetime) -> None:
+async def send_mail(services: Services, due: datetime) -> None:
     """The scheduler's job: send what is due."""
-    await send_due_mail(platform.db, platform.mail, postman_for(platform.mail), now=due)
+    await send_due_mail(services.db, services.mail, postman_for(services.mail), now=due)
 
 
 SEND_MAIL = Job("send-mail", send_mail)

@@ -29,7 +29,7 @@ from resolvers.listings import (
 )
 from resolvers.members import KEEP, Keep
 from resolvers.pages import Page
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -46,7 +46,7 @@ class ListingChanges:
 
 
 async def my_listings(
-    platform: Platform,
+    services: Services,
     member_id: int,
     *,
     statuses: Collection[ListingStatus] | None,
@@ -65,7 +65,7 @@ async def my_listings(
         query = query.where(col(Listing.status).in_(list(statuses)))
     if before is not None:
         query = query.where(col(Listing.id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
@@ -123,7 +123,7 @@ async def _own_editable(
 
 
 async def update_listing(
-    platform: Platform,
+    services: Services,
     member_id: int,
     listing_id: int,
     changes: ListingChanges,
@@ -131,9 +131,9 @@ async def update_listing(
 ) -> Listing:
     """Change what is given; the price only while no exchange on it is requested or accepted,
     since those were made at the old price."""
-    changes = _checked(changes, platform.economy.max_price, idempotency_key)
+    changes = _checked(changes, services.economy.max_price, idempotency_key)
     request = idempotency.request_of("updateListing", listing=listing_id, changes=changes)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         session = work.session
         replay = await idempotency.replayed(session, member_id, idempotency_key, request, Listing)
         if replay is not None:
@@ -170,7 +170,7 @@ async def update_listing(
 
 
 async def renew_listing(
-    platform: Platform, member_id: int, listing_id: int, idempotency_key: str | None = None
+    services: Services, member_id: int, listing_id: int, idempotency_key: str | None = None
 ) -> Listing:
     """Another full period from now, for an open or expired listing. An expired appeal comes
     back only if the appeal rules still allow it."""
@@ -178,7 +178,7 @@ async def renew_listing(
     idempotency.check_key(checks, idempotency_key)
     checks.done()
     request = idempotency.request_of("renewListing", listing=listing_id)
-    async with platform.unit_of_work() as work:
+    async with services.unit_of_work() as work:
         session = work.session
         replay = await idempotency.replayed(session, member_id, idempotency_key, request, Listing)
         if replay is not None:
@@ -187,10 +187,10 @@ async def renew_listing(
             session, member_id, listing_id, N_("a {status} listing cannot be renewed")
         )
         if listing.status == ListingStatus.EXPIRED and listing.type == ListingType.APPEAL:
-            await check_may_appeal(session, member_id, listing.digos, platform)
+            await check_may_appeal(session, member_id, listing.digos, services)
         now = utcnow()
         listing.status = ListingStatus.OPEN
-        listing.expires_at = now + timedelta(days=platform.economy.listing_ttl_days)
+        listing.expires_at = now + timedelta(days=services.economy.listing_ttl_days)
         listing.reminded_at = None
         listing.updated_at = now
         session.add(listing)

@@ -6,14 +6,12 @@ import time
 
 from prometheus_client import Counter
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import RateLimitCounter
+from models.database import upsert
 from resolvers.errors import DomainError, ErrorCode, Problem
-from resolvers.ledger import dialect
 from resolvers.translations import N_
 
 WINDOW_SECONDS = 60
@@ -29,7 +27,7 @@ async def count_hit(session: AsyncSession, key: str, *, limit: int) -> int | Non
     """
     now = time.time()
     window = int(now // WINDOW_SECONDS)
-    insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+    insert = upsert(session)
     statement = insert(RateLimitCounter).values(key=key, window=window, hits=1)
     hits = await session.scalar(
         statement.on_conflict_do_update(

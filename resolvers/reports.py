@@ -13,7 +13,7 @@ from models import Listing, Member, Message, Report, ReportReason
 from resolvers import conversations, idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.moderators import moderates
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -69,15 +69,15 @@ def _checked(draft: ReportDraft) -> ReportDraft:
     )
 
 
-async def report(platform: Platform, reporter_id: int, draft: ReportDraft) -> Report:
+async def report(services: Services, reporter_id: int, draft: ReportDraft) -> Report:
     """File a report; the same idempotency key with the same input returns the first one."""
     draft = _checked(draft)
     if draft.idempotency_key is not None:
-        first = await _first_use(platform, reporter_id, draft)
+        first = await _first_use(services, reporter_id, draft)
         if first is not None:
             return first
     try:
-        async with platform.unit_of_work() as work:
+        async with services.unit_of_work() as work:
             member_id = await _member_concerned(work.session, reporter_id, draft)
             filed = Report(
                 reporter_id=reporter_id,
@@ -92,21 +92,21 @@ async def report(platform: Platform, reporter_id: int, draft: ReportDraft) -> Re
             work.session.add(filed)
             await work.session.flush()
     except IntegrityError:  # the same key, sent twice at once: the other one won
-        first = await _first_use(platform, reporter_id, draft)
+        first = await _first_use(services, reporter_id, draft)
         if first is None:
             raise
         return first
     return filed
 
 
-async def reported_message(platform: Platform, message_id: int) -> Message | None:
+async def reported_message(services: Services, message_id: int) -> Message | None:
     """A reported message, for its reporter (a member of its conversation) or a moderator."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return await session.get(Message, message_id)
 
 
-async def _first_use(platform: Platform, reporter_id: int, draft: ReportDraft) -> Report | None:
-    async with platform.db.lookups() as session:
+async def _first_use(services: Services, reporter_id: int, draft: ReportDraft) -> Report | None:
+    async with services.db.lookups() as session:
         first = await session.scalar(
             select(Report).where(
                 col(Report.reporter_id) == reporter_id,
@@ -145,11 +145,11 @@ async def _member_concerned(session: AsyncSession, reporter_id: int, draft: Repo
 
 
 async def get_reports(
-    platform: Platform, report_ids: list[int], member_id: int
+    services: Services, report_ids: list[int], member_id: int
 ) -> list[Report | None]:
     """The reports with these ids, in the same order: None where there is none, or where
     `member_id` is neither its reporter nor a moderator."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (
             await session.scalars(
                 select(Report).where(

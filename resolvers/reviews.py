@@ -25,7 +25,7 @@ from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
 from resolvers.pages import Page
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -70,11 +70,11 @@ def _already_done() -> DomainError:
     )
 
 
-async def review_exchange(platform: Platform, author_id: int, draft: ReviewDraft) -> Review:
+async def review_exchange(services: Services, author_id: int, draft: ReviewDraft) -> Review:
     """Review the other party of a completed exchange of one's own."""
     draft = _checked(draft)
     try:
-        async with platform.unit_of_work() as work:
+        async with services.unit_of_work() as work:
             session = work.session
             exchange = await session.get(Exchange, draft.exchange_id)
             if exchange is None or author_id not in (
@@ -123,7 +123,7 @@ async def review_exchange(platform: Platform, author_id: int, draft: ReviewDraft
                 listing_id=exchange.listing_id,
             )
     except IntegrityError:  # the same review, sent twice at once: the other one won
-        async with platform.db.lookups() as session:
+        async with services.db.lookups() as session:
             first = await _first_review(session, author_id, draft)
         if first is None:
             raise
@@ -161,13 +161,13 @@ async def _first_review(
     return None
 
 
-async def recognition(platform: Platform, member_id: int) -> Recognition:
+async def recognition(services: Services, member_id: int) -> Recognition:
     """What a member did for others, and what others said of them."""
     is_party = (col(Exchange.provider_id) == member_id) | (
         col(Exchange.beneficiary_id) == member_id
     )
     provided = col(Exchange.provider_id) == member_id
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         completed, helps, appeals = (
             await session.execute(
                 select(
@@ -202,7 +202,7 @@ async def recognition(platform: Platform, member_id: int) -> Recognition:
 
 
 async def reviews_of(
-    platform: Platform, member_id: int, *, first: int, before: int | None = None
+    services: Services, member_id: int, *, first: int, before: int | None = None
 ) -> Page[Review]:
     """The reviews a member received, newest first; `before` is the id of the last one seen."""
     query = (
@@ -213,14 +213,14 @@ async def reviews_of(
     )
     if before is not None:
         query = query.where(col(Review.id) < before)
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
 
-async def get_reviews(platform: Platform, review_ids: list[int]) -> list[Review | None]:
+async def get_reviews(services: Services, review_ids: list[int]) -> list[Review | None]:
     """The reviews with these ids, in the same order (None where there is none): public, as
     on the member card."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         rows = (await session.scalars(select(Review).where(col(Review.id).in_(review_ids)))).all()
     by_id = {r.id: r for r in rows}
     return [by_id.get(i) for i in review_ids]

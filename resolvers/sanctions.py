@@ -20,7 +20,7 @@ from models.columns import utcnow
 from resolvers import exchanges
 from resolvers.auth import revoke_tokens
 from resolvers.errors import DomainError
-from resolvers.platform import Platform, UnitOfWork
+from resolvers.services import Services, UnitOfWork
 
 
 async def suspend(work: UnitOfWork, member_id: int, until: datetime) -> tuple[Suspension, int]:
@@ -49,10 +49,10 @@ async def suspend(work: UnitOfWork, member_id: int, until: datetime) -> tuple[Su
     return suspension, revoked
 
 
-async def cancel_open_exchanges(platform: Platform, member_id: int) -> int:
+async def cancel_open_exchanges(services: Services, member_id: int) -> int:
     """Cancel, as the member, every exchange of theirs still REQUESTED or ACCEPTED; how many
     were cancelled. One that moved on meanwhile (completed, say) is left as it is."""
-    async with platform.db.lookups() as session:
+    async with services.db.lookups() as session:
         open_ids = (
             await session.scalars(
                 select(col(Exchange.id))
@@ -69,7 +69,7 @@ async def cancel_open_exchanges(platform: Platform, member_id: int) -> int:
         assert exchange_id is not None
         try:
             await exchanges.close_exchange(
-                platform, member_id, exchanges.CANCEL, exchange_id=exchange_id
+                services, member_id, exchanges.CANCEL, exchange_id=exchange_id
             )
         except DomainError:
             continue

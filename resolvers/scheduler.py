@@ -25,16 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from models import ScheduledJob, SchedulerLease
 from models.columns import utcnow
+from models.database import upsert
 from realtime.channels import OUTBOX_CHANNEL
 from realtime.fanout import Listener
-from resolvers.ledger import dialect
-from resolvers.platform import Platform
+from resolvers.services import Services
 
 log = logging.getLogger("indigo.scheduler")
 
@@ -48,12 +46,12 @@ def _at_once(now: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """`run(platform, due)` is called at every tick when `every` is None (`due` is then
+    """`run(services, due)` is called at every tick when `every` is None (`due` is then
     now, and nothing is recorded); otherwise once for each due time, `every` apart, the
     first at `first_due(now)` when the job is first seen."""
 
     name: str
-    run: Callable[[Platform, datetime], Awaitable[None]]
+    run: Callable[[Services, datetime], Awaitable[None]]
     every: timedelta | None = None
     first_due: Callable[[datetime], datetime] = _at_once
 
@@ -61,13 +59,13 @@ class Job:
 class Scheduler:
     def __init__(
         self,
-        platform: Platform,
+        services: Services,
         jobs: Sequence[Job],
         *,
         tick_seconds: float = 1.0,
         holder: str | None = None,
     ) -> None:
-        self.platform = platform
+        self.services = services
         self.jobs = list(jobs)
         self.tick_seconds = tick_seconds
         self.lease_seconds = max(5.0, LEASE_TICKS * tick_seconds)
@@ -81,7 +79,7 @@ class Scheduler:
     async def run(self) -> None:
         """Tick until cancelled, then hand the lease back."""
         try:
-            async with self.platform.hub.listen([OUTBOX_CHANNEL], self.wake) as wakes:
+            async with self.services.hub.listen([OUTBOX_CHANNEL], self.wake) as wakes:
                 waker = asyncio.create_task(self._wake_on(wakes))
                 try:
                     while True:
@@ -114,7 +112,7 @@ class Scheduler:
             return False
         for job in self.jobs:
             if job.every is None:
-                await job.run(self.platform, utcnow())
+                await job.run(self.services, utcnow())
             else:
                 await self._run_due(job, job.every)
         return True
@@ -122,8 +120,8 @@ class Scheduler:
     async def _lead(self) -> bool:
         now = utcnow()
         until = now + timedelta(seconds=self.lease_seconds)
-        async with self.platform.db.write() as session:
-            insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+        async with self.services.db.write() as session:
+            insert = upsert(session)
             await session.execute(
                 insert(SchedulerLease)
                 .values(name=LEASE, holder=self.holder, expires_at=now)
@@ -142,7 +140,7 @@ class Scheduler:
 
     async def _release(self) -> None:
         try:
-            async with self.platform.db.write() as session:
+            async with self.services.db.write() as session:
                 await session.execute(
                     update(SchedulerLease)
                     .where(
@@ -156,22 +154,22 @@ class Scheduler:
 
     async def _run_due(self, job: Job, every: timedelta) -> None:
         now = utcnow()
-        async with self.platform.db.write() as session:
-            insert = postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+        async with self.services.db.write() as session:
+            insert = upsert(session)
             await session.execute(
                 insert(ScheduledJob)
                 .values(name=job.name, next_run_at=job.first_due(now))
                 .on_conflict_do_nothing(index_elements=["name"])
             )
         while True:
-            async with self.platform.db.read() as session:
+            async with self.services.db.read() as session:
                 due = await session.scalar(
                     select(col(ScheduledJob.next_run_at)).where(col(ScheduledJob.name) == job.name)
                 )
             if due is None or due > utcnow():
                 return
-            await job.run(self.platform, due)
-            async with self.platform.db.write() as session:
+            await job.run(self.services, due)
+            async with self.services.db.write() as session:
                 await session.execute(
                     update(ScheduledJob)
                     .where(

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from models import Suspension
 from models.columns import utcnow
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 
 
@@ -43,8 +43,8 @@ async def refuse_if_other_suspended(session: AsyncSession, member_id: int, field
         raise DomainError.of(ErrorCode.SUSPENDED, N_("this member is suspended"), field)
 
 
-async def refuse_if_suspended(platform: Platform, member_id: int) -> None:
-    async with platform.db.lookups() as session:
+async def refuse_if_suspended(services: Services, member_id: int) -> None:
+    async with services.db.lookups() as session:
         suspension = await active(session, member_id)
     if suspension is not None:
         raise suspended(suspension.until)

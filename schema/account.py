@@ -73,7 +73,7 @@ class AccountMutation:
         async def registered() -> SignInPayload:
             return _signed_in(
                 await members.register(
-                    info.context.platform,
+                    info.context.services,
                     email=input.email,
                     password=input.password,
                     display_name=input.display_name,
@@ -89,7 +89,7 @@ class AccountMutation:
         async def signed_in_() -> SignInPayload:
             return _signed_in(
                 await auth.login(
-                    info.context.platform,
+                    info.context.services,
                     email=input.email,
                     password=input.password,
                     client=info.context.client_address,
@@ -104,7 +104,7 @@ class AccountMutation:
     )
     async def logout(self, info: Info) -> LogoutPayload | None:
         assert info.context.token is not None
-        await auth.logout(info.context.platform, signed_in_id(info), info.context.token)
+        await auth.logout(info.context.services, signed_in_id(info), info.context.token)
         return LogoutPayload(ok=True)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -126,7 +126,7 @@ class AccountMutation:
 
         async def updated() -> UpdateProfilePayload:
             row = await members.update_profile(
-                info.context.platform, signed_in_id(info), changes, input.idempotency_key
+                info.context.services, signed_in_id(info), changes, input.idempotency_key
             )
             return UpdateProfilePayload(member=Member(row=row))
 

@@ -90,7 +90,7 @@ class AlertQuery:
         description="Your alerts, newest first.", permission_classes=[IsAuthenticated]
     )
     async def my_alerts(self, info: Info) -> list[Alert] | None:
-        rows = await alerts.my_alerts(info.context.platform, signed_in_id(info))
+        rows = await alerts.my_alerts(info.context.services, signed_in_id(info))
         return [Alert(row=row) for row in rows]
 
 
@@ -110,7 +110,7 @@ class AlertMutation:
         )
 
         async def created() -> CreateAlertPayload:
-            row = await alerts.create_alert(info.context.platform, signed_in_id(info), draft)
+            row = await alerts.create_alert(info.context.services, signed_in_id(info), draft)
             return CreateAlertPayload(alert=Alert(row=row))
 
         return await payload_or_user_errors(CreateAlertPayload, created())
@@ -121,7 +121,7 @@ class AlertMutation:
     async def delete_alert(self, info: Info, input: DeleteAlertInput) -> DeleteAlertPayload | None:
         async def deleted() -> DeleteAlertPayload:
             alert_id = await alerts.delete_alert(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 decode_id("Alert", input.alert_id, "alertId"),
             )

@@ -79,7 +79,7 @@ class CommunitySubscription:
             viewer_id=info.context.viewer_id,
         )
         try:
-            feed = listing_feed.listing_feed(info.context.platform, request, cut_off(info))
+            feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
         try:
@@ -102,7 +102,7 @@ class CommunitySubscription:
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[MessageFeedEvent, None]:
         feed = member_feed.message_feed(
-            info.context.platform, signed_in_id(info), _after("Message", after), cut_off(info)
+            info.context.services, signed_in_id(info), _after("Message", after), cut_off(info)
         )
         try:
             async for message in feed:
@@ -121,7 +121,7 @@ class CommunitySubscription:
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[NotificationFeedEvent, None]:
         feed = member_feed.notification_feed(
-            info.context.platform,
+            info.context.services,
             signed_in_id(info),
             _after("Notification", after),
             cut_off(info),

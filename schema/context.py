@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 
 from models import Member
 from resolvers.languages import preferred_language
-from resolvers.platform import Platform
+from resolvers.services import Services
 from schema.loaders import Loaders
 
 
@@ -32,7 +32,7 @@ class OperationRecord:
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
-    platform: Platform
+    services: Services
     token: str | None = None
     viewer: Member | None = None
     connection_params: dict[str, Any] | None = None
@@ -40,7 +40,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.platform)
+        self.loaders = Loaders(self.services)
 
     @property
     def viewer_id(self) -> int | None:

@@ -140,7 +140,7 @@ class Conversation(Node):
         assert self.seen.row.id is not None
         size, older_than = page_size(last), after_id("Message", before)
         page = await conversations.messages(
-            info.context.platform, self.seen.row.id, last=size, before=older_than
+            info.context.services, self.seen.row.id, last=size, before=older_than
         )
         edges = [
             MessageEdge(cursor=encode_id("Message", m.id), node=Message(row=m)) for m in page.items
@@ -225,7 +225,7 @@ class ConversationQuery:
     ) -> ConversationConnection | None:
         size, before = page_size(first), after_id(INBOX_CURSOR, after)
         page = await conversations.inbox(
-            info.context.platform, _viewer(info), first=size, before=before
+            info.context.services, _viewer(info), first=size, before=before
         )
         edges = [
             ConversationEdge(
@@ -271,7 +271,7 @@ class ConversationMutation:
                 exchange_id=_optional_id("Exchange", input.exchange_id, "exchangeId"),
             )
             row = await messages.send_message(
-                info.context.platform,
+                info.context.services,
                 _viewer(info),
                 to,
                 input.body,
@@ -290,7 +290,7 @@ class ConversationMutation:
     ) -> MarkConversationReadPayload | None:
         async def marked() -> MarkConversationReadPayload:
             seen = await conversations.mark_read(
-                info.context.platform,
+                info.context.services,
                 _viewer(info),
                 decode_id("Conversation", input.conversation_id, "conversationId"),
                 _optional_id("Message", input.up_to_message_id, "upToMessageId"),

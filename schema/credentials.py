@@ -64,7 +64,7 @@ class CredentialsMutation:
     ) -> ChangePasswordPayload | None:
         async def changed() -> ChangePasswordPayload:
             token = await credentials.change_password(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 current_password=input.current_password,
                 new_password=input.new_password,
@@ -81,7 +81,7 @@ class CredentialsMutation:
         self, info: Info, input: RequestPasswordResetInput
     ) -> DonePayload:
         async def requested() -> DonePayload:
-            await credentials.request_password_reset(info.context.platform, input.email)
+            await credentials.request_password_reset(info.context.services, input.email)
             return DonePayload(ok=True)
 
         return await payload_or_user_errors(DonePayload, requested())
@@ -92,7 +92,7 @@ class CredentialsMutation:
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> DonePayload:
         async def reset() -> DonePayload:
             await credentials.reset_password(
-                info.context.platform, token=input.token, new_password=input.new_password
+                info.context.services, token=input.token, new_password=input.new_password
             )
             return DonePayload(ok=True)
 
@@ -101,7 +101,7 @@ class CredentialsMutation:
     @strawberry.mutation(description="Confirm your address with the link mailed at registration.")
     async def confirm_email(self, info: Info, input: ConfirmEmailInput) -> ConfirmEmailPayload:
         async def confirmed() -> ConfirmEmailPayload:
-            row = await credentials.confirm_email(info.context.platform, input.token)
+            row = await credentials.confirm_email(info.context.services, input.token)
             return ConfirmEmailPayload(member=Member(row=row, shown_to_owner=True))
 
         return await payload_or_user_errors(ConfirmEmailPayload, confirmed())

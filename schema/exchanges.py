@@ -91,7 +91,7 @@ async def _own_exchanges(info: Info, exchange_ids: list[int]) -> list[Exchange |
     viewer_id = info.context.viewer_id
     if viewer_id is None:
         return [None] * len(exchange_ids)
-    found = await exchanges.get_exchanges(info.context.platform, exchange_ids, viewer_id)
+    found = await exchanges.get_exchanges(info.context.services, exchange_ids, viewer_id)
     return [None if row is None else Exchange(row=row) for row in found]
 
 
@@ -180,7 +180,7 @@ class ExchangeQuery:
     ) -> ExchangeConnection | None:
         size, before = page_size(first), after_id("Exchange", after)
         page = await exchanges.my_exchanges(
-            info.context.platform, signed_in_id(info), statuses=status, first=size, before=before
+            info.context.services, signed_in_id(info), statuses=status, first=size, before=before
         )
         edges = [
             ExchangeEdge(cursor=encode_id("Exchange", x.id), node=Exchange(row=x))
@@ -206,7 +206,7 @@ class ExchangeMutation:
         async def requested() -> ExchangePayload:
             return await _done(
                 exchanges.request_exchange(
-                    info.context.platform,
+                    info.context.services,
                     signed_in_id(info),
                     listing_id=decode_id("Listing", input.listing_id, "listingId"),
                     goodvibes=input.goodvibes or 0,
@@ -226,7 +226,7 @@ class ExchangeMutation:
         async def accepted() -> ExchangePayload:
             return await _done(
                 exchanges.accept_exchange(
-                    info.context.platform,
+                    info.context.services,
                     signed_in_id(info),
                     exchange_id=_exchange_id(input.exchange_id),
                     goodvibes=input.goodvibes or 0,
@@ -270,7 +270,7 @@ async def _close(
     async def closed() -> ExchangePayload:
         return await _done(
             exchanges.close_exchange(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 transition,
                 exchange_id=_exchange_id(input.exchange_id),

@@ -65,7 +65,7 @@ async def _with_exchanges(
 ) -> list[LedgerEntry]:
     """The member's entries with their exchanges, read at once: all the member's own."""
     wanted = sorted({e.exchange_id for e in entries if e.exchange_id is not None})
-    found = await exchanges.get_exchanges(info.context.platform, wanted, member_id)
+    found = await exchanges.get_exchanges(info.context.services, wanted, member_id)
     by_id = {x.id: Exchange(row=x) for x in found if x is not None}
     return [LedgerEntry(entry=e, exchange_row=by_id.get(e.exchange_id)) for e in entries]
 
@@ -74,7 +74,7 @@ async def _own_entries(info: Info, entry_ids: list[int]) -> list[LedgerEntry | N
     member_id = info.context.viewer_id
     if member_id is None:
         return [None] * len(entry_ids)
-    async with info.context.platform.db.read() as session:
+    async with info.context.services.db.read() as session:
         found = await ledger.get_entries(session, member_id, entry_ids)
     shown = iter(await _with_exchanges(info, member_id, [e for e in found if e is not None]))
     return [None if e is None else next(shown) for e in found]
@@ -108,8 +108,8 @@ class LedgerQuery:
     ) -> LedgerEntryConnection | None:
         size, before = page_size(first), after_id("LedgerEntry", after)
         member_id = signed_in_id(info)
-        platform = info.context.platform
-        async with platform.db.read() as session:
+        services = info.context.services
+        async with services.db.read() as session:
             page = await ledger.entries(session, member_id, first=size, before=before)
         shown = await _with_exchanges(info, member_id, page.items)
         edges = [LedgerEntryEdge(cursor=e.id, node=e) for e in shown]

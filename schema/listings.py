@@ -172,7 +172,7 @@ class ListingMutation:
 
         async def created() -> ListingPayload:
             row = await listings.create_listing(
-                info.context.platform, signed_in_id(info), draft, input.idempotency_key
+                info.context.services, signed_in_id(info), draft, input.idempotency_key
             )
             return ListingPayload(listing=Listing(row=row))
 
@@ -186,7 +186,7 @@ class ListingMutation:
         async def closed() -> ListingPayload:
             listing_id = decode_id("Listing", input.listing_id, "listingId")
             row = await listings.close_listing(
-                info.context.platform, signed_in_id(info), listing_id, input.idempotency_key
+                info.context.services, signed_in_id(info), listing_id, input.idempotency_key
             )
             return ListingPayload(listing=Listing(row=row))
 

@@ -51,7 +51,7 @@ class ListingsMapQuery:
     ) -> MapView:
         try:
             view = await listings_map.listings_on_map(
-                info.context.platform,
+                info.context.services,
                 listings_map.Box(box.south, box.west, box.north, box.east),
                 zoom,
                 types=types,

@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from models import Exchange, Listing, Member, Message
 from resolvers import conversations, exchanges, listings, members
 from resolvers.conversations import SeenConversation
-from resolvers.platform import Platform
+from resolvers.services import Services
 
 T = TypeVar("T")
 Seen = tuple[int, int]  # (id, the viewer's member id)
@@ -37,22 +37,22 @@ def _per_viewer(
 
 
 class Loaders:
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, services: Services) -> None:
         self.member: DataLoader[int, Member | None] = DataLoader(
-            lambda ids: members.get_members(platform, list(ids))
+            lambda ids: members.get_members(services, list(ids))
         )
         self.listing: DataLoader[int, Listing | None] = DataLoader(
-            lambda ids: listings.get_listings(platform, list(ids))
+            lambda ids: listings.get_listings(services, list(ids))
         )
         self.exchange: DataLoader[Seen, Exchange | None] = _per_viewer(
-            lambda ids, viewer: exchanges.get_exchanges(platform, list(ids), viewer)
+            lambda ids, viewer: exchanges.get_exchanges(services, list(ids), viewer)
         )
         self.conversation: DataLoader[Seen, SeenConversation | None] = _per_viewer(
-            lambda ids, viewer: conversations.get_conversations(platform, ids, viewer)
+            lambda ids, viewer: conversations.get_conversations(services, ids, viewer)
         )
         self.unread: DataLoader[Seen, int] = _per_viewer(
-            lambda ids, viewer: conversations.unread_counts(platform, viewer, ids)
+            lambda ids, viewer: conversations.unread_counts(services, viewer, ids)
         )
         self.message: DataLoader[Seen, Message | None] = _per_viewer(
-            lambda ids, viewer: conversations.get_messages(platform, ids, viewer)
+            lambda ids, viewer: conversations.get_messages(services, ids, viewer)
         )

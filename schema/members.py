@@ -93,21 +93,21 @@ class Member(Node):
         if not self._seen_by_owner(info):
             return None
         assert self.row.id is not None
-        return await conversations.unread_messages(info.context.platform, self.row.id)
+        return await conversations.unread_messages(info.context.services, self.row.id)
 
     @strawberry.field(description="Your notifications not read yet; null for anyone else.")
     async def unread_notifications(self, info: Info) -> int | None:
         if not self._seen_by_owner(info):
             return None
         assert self.row.id is not None
-        return await notifications.unread_count(info.context.platform, self.row.id)
+        return await notifications.unread_count(info.context.services, self.row.id)
 
     @strawberry.field(description="Visible to this member alone.")
     async def wallet(self, info: Info) -> Wallet | None:
         if not self.shown_to_owner:
             require_owner(info, self.row.id, N_("a member's wallet"))
         assert self.row.id is not None
-        async with info.context.platform.db.read() as session:
+        async with info.context.services.db.read() as session:
             return Wallet.from_wallet(await ledger.wallet(session, self.row.id))
 
     @strawberry.field(description="What this member did for others.")

@@ -39,7 +39,7 @@ class IsModerator(BasePermission):
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = info.context.viewer_id
-        return viewer is not None and await moderators.is_moderator(info.context.platform, viewer)
+        return viewer is not None and await moderators.is_moderator(info.context.services, viewer)
 
 
 MODERATORS = [IsAuthenticated, IsModerator]
@@ -158,7 +158,7 @@ class ModerationQuery:
         self, info: Info, first: First = None, after: str | None = None
     ) -> ReportConnection | None:
         size, seen = page_size(first), after_id("Report", after)
-        page = await moderation.queue(info.context.platform, first=size, after=seen)
+        page = await moderation.queue(info.context.services, first=size, after=seen)
         edges = [
             ReportEdge(cursor=encode_id("Report", r.id), node=Report(row=r)) for r in page.items
         ]
@@ -173,7 +173,7 @@ class ModerationQuery:
         self, info: Info, first: First = None, after: str | None = None
     ) -> ModerationLogConnection | None:
         size, before = page_size(first), after_id("ModerationLogEntry", after)
-        page = await moderation.log(info.context.platform, first=size, before=before)
+        page = await moderation.log(info.context.services, first=size, before=before)
         edges = [
             ModerationLogEdge(
                 cursor=encode_id("ModerationLogEntry", e.id), node=ModerationLogEntry(row=e)
@@ -202,7 +202,7 @@ class ModerationMutation:
                 suspend_until=input.suspend_until,
             )
             row = await moderation.resolve_report(
-                info.context.platform, signed_in_id(info), decision
+                info.context.services, signed_in_id(info), decision
             )
             return ResolveReportPayload(report=Report(row=row))
 
@@ -217,7 +217,7 @@ class ModerationMutation:
     ) -> RestoreMemberPayload | None:
         async def restored() -> RestoreMemberPayload:
             row = await moderation.restore_member(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 decode_id("Member", input.member_id, "memberId"),
                 input.reason,

@@ -83,7 +83,7 @@ class NearbyQuery:
     ) -> NearbyConnection:
         try:
             page = await nearby.nearby(
-                info.context.platform,
+                info.context.services,
                 nearby.Search(
                     near=near.to_point(),
                     radius_km=radius_km,

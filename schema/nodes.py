@@ -15,7 +15,7 @@ from typing import TypeVar
 import strawberry
 
 from resolvers.errors import DomainError, invalid
-from resolvers.platform import Platform
+from resolvers.services import Services
 from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import bad_user_input
@@ -43,17 +43,17 @@ Row = TypeVar("Row")
 
 def private_node_kind(
     kind: str,
-    fetch: Callable[[Platform, list[int], int], Awaitable[Sequence[Row | None]]],
+    fetch: Callable[[Services, list[int], int], Awaitable[Sequence[Row | None]]],
     shown: Callable[[Row], Node],
 ) -> None:
-    """`node_kind` for objects only some members see: `fetch(platform, pks, viewer_id)` answers
+    """`node_kind` for objects only some members see: `fetch(services, pks, viewer_id)` answers
     None for what the viewer may not see, and an anonymous caller sees none of them."""
 
     async def visible(info: Info, pks: list[int]) -> list[Node | None]:
         viewer_id = info.context.viewer_id
         if viewer_id is None:
             return [None] * len(pks)
-        found = await fetch(info.context.platform, pks, viewer_id)
+        found = await fetch(info.context.services, pks, viewer_id)
         return [None if row is None else shown(row) for row in found]
 
     node_kind(kind, visible)

@@ -168,7 +168,7 @@ class NotificationQuery:
     ) -> NotificationConnection | None:
         size, before = page_size(first), after_id("Notification", after)
         page = await notifications.my_notifications(
-            info.context.platform,
+            info.context.services,
             signed_in_id(info),
             unread_only=bool(unread_only),
             first=size,
@@ -192,7 +192,7 @@ class NotificationQuery:
     async def notification_settings(self, info: Info) -> list[NotificationSetting] | None:
         return _settings(
             await notification_settings.notification_settings(
-                info.context.platform, signed_in_id(info)
+                info.context.services, signed_in_id(info)
             )
         )
 
@@ -213,7 +213,7 @@ class NotificationMutation:
                 else decode_id("Notification", input.up_to_id, "upToId")
             )
             unread = await notifications.mark_read(
-                info.context.platform, signed_in_id(info), up_to
+                info.context.services, signed_in_id(info), up_to
             )
             return MarkNotificationsReadPayload(unread_count=unread)
 
@@ -228,7 +228,7 @@ class NotificationMutation:
     ) -> UpdateNotificationSettingsPayload | None:
         async def updated() -> UpdateNotificationSettingsPayload:
             choices = await notification_settings.update_notification_settings(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 [(s.kind, s.delivery) for s in input.settings],
             )

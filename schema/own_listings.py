@@ -71,7 +71,7 @@ class OwnListingQuery:
     ) -> ListingConnection | None:
         size, before = page_size(first), after_id("Listing", after)
         page = await own_listings.my_listings(
-            info.context.platform, signed_in_id(info), statuses=status, first=size, before=before
+            info.context.services, signed_in_id(info), statuses=status, first=size, before=before
         )
         edges = [
             ListingEdge(cursor=encode_id("Listing", row.id), node=Listing(row=row))
@@ -103,7 +103,7 @@ class OwnListingMutation:
 
         async def updated() -> ListingPayload:
             row = await own_listings.update_listing(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 _listing_id(input.listing_id),
                 changes,
@@ -120,7 +120,7 @@ class OwnListingMutation:
     async def renew_listing(self, info: Info, input: RenewListingInput) -> ListingPayload | None:
         async def renewed() -> ListingPayload:
             row = await own_listings.renew_listing(
-                info.context.platform,
+                info.context.services,
                 signed_in_id(info),
                 _listing_id(input.listing_id),
                 input.idempotency_key,

@@ -26,7 +26,7 @@ class PrivacyQuery:
         permission_classes=[IsAuthenticated],
     )
     async def export_my_data(self, info: Info) -> JSON | None:
-        data = await export.export_member_data(info.context.platform, signed_in_id(info))
+        data = await export.export_member_data(info.context.services, signed_in_id(info))
         return cast("JSON", data)
 
 
@@ -40,7 +40,7 @@ class PrivacyMutation:
     )
     async def delete_account(self, info: Info, input: DeleteAccountInput) -> DonePayload | None:
         async def deleted() -> DonePayload:
-            await erasure.delete_account(info.context.platform, signed_in_id(info), input.password)
+            await erasure.delete_account(info.context.services, signed_in_id(info), input.password)
             return DonePayload(ok=True)
 
         return await payload_or_user_errors(DonePayload, deleted())

@@ -59,7 +59,7 @@ async def _count(info: Info, limit: int) -> int | None:
         if context.viewer_id is not None
         else f"client:{context.client_address}"
     )
-    async with context.platform.unit_of_work() as work:
+    async with context.services.unit_of_work() as work:
         return await count_hit(work.session, f"mutation:{who}", limit=limit)
 
 

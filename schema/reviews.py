@@ -78,7 +78,7 @@ class Review(Node):
 
 
 async def _reviews(info: Info, review_ids: list[int]) -> list[Review | None]:
-    found = await reviews.get_reviews(info.context.platform, review_ids)
+    found = await reviews.get_reviews(info.context.services, review_ids)
     return [None if row is None else Review(row=row) for row in found]
 
 
@@ -98,14 +98,14 @@ class ReviewConnection:
 
 
 async def recognition_of(info: Info, member_id: int) -> Recognition:
-    return Recognition.of(await reviews.recognition(info.context.platform, member_id))
+    return Recognition.of(await reviews.recognition(info.context.services, member_id))
 
 
 async def reviews_of(
     info: Info, member_id: int, first: int | None, after: str | None
 ) -> ReviewConnection:
     size, before = page_size(first), after_id("Review", after)
-    page = await reviews.reviews_of(info.context.platform, member_id, first=size, before=before)
+    page = await reviews.reviews_of(info.context.services, member_id, first=size, before=before)
     edges = [ReviewEdge(cursor=encode_id("Review", r.id), node=Review(row=r)) for r in page.items]
     return ReviewConnection(
         edges=edges,
@@ -145,7 +145,7 @@ class ReviewMutation:
                 comment=input.comment,
                 idempotency_key=input.idempotency_key,
             )
-            row = await reviews.review_exchange(info.context.platform, signed_in_id(info), draft)
+            row = await reviews.review_exchange(info.context.services, signed_in_id(info), draft)
             return ReviewPayload(review=Review(row=row))
 
         return await payload_or_user_errors(ReviewPayload, reviewed())

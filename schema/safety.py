@@ -75,7 +75,7 @@ class Report(Node):
     async def message(self, info: Info) -> Message | None:
         if self.row.message_id is None:
             return None
-        message = await reports.reported_message(info.context.platform, self.row.message_id)
+        message = await reports.reported_message(info.context.services, self.row.message_id)
         return None if message is None else Message(row=message)
 
 
@@ -120,7 +120,7 @@ class SafetyQuery:
         permission_classes=[IsAuthenticated],
     )
     async def my_blocks(self, info: Info) -> list[Member] | None:
-        rows = await blocks.my_blocks(info.context.platform, signed_in_id(info))
+        rows = await blocks.my_blocks(info.context.services, signed_in_id(info))
         return [Member(row=row) for row in rows]
 
 
@@ -140,7 +140,7 @@ class SafetyMutation:
                 details=input.details,
                 idempotency_key=input.idempotency_key,
             )
-            row = await reports.report(info.context.platform, signed_in_id(info), draft)
+            row = await reports.report(info.context.services, signed_in_id(info), draft)
             return ReportPayload(report=Report(row=row))
 
         return await payload_or_user_errors(ReportPayload, filed())
@@ -153,7 +153,7 @@ class SafetyMutation:
     async def block_member(self, info: Info, input: BlockMemberInput) -> BlockPayload | None:
         async def blocked() -> BlockPayload:
             member_id = decode_id("Member", input.member_id, "memberId")
-            row = await blocks.block(info.context.platform, signed_in_id(info), member_id)
+            row = await blocks.block(info.context.services, signed_in_id(info), member_id)
             return BlockPayload(member=Member(row=row))
 
         return await payload_or_user_errors(BlockPayload, blocked())
@@ -164,7 +164,7 @@ class SafetyMutation:
     async def unblock_member(self, info: Info, input: BlockMemberInput) -> BlockPayload | None:
         async def unblocked() -> BlockPayload:
             member_id = decode_id("Member", input.member_id, "memberId")
-            row = await blocks.unblock(info.context.platform, signed_in_id(info), member_id)
+            row = await blocks.unblock(info.context.services, signed_in_id(info), member_id)
             return BlockPayload(member=Member(row=row))
 
         return await payload_or_user_errors(BlockPayload, unblocked())

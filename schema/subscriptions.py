@@ -95,7 +95,7 @@ def _standpoint(info: Info, author_id: int) -> str:
 
 
 def fresh_loaders(info: Info) -> None:
-    info.context.loaders = Loaders(info.context.platform)
+    info.context.loaders = Loaders(info.context.services)
 
 
 @strawberry.type
@@ -120,7 +120,7 @@ class Subscription:
                 after=None if after is None else decode_id(CURSOR_KIND, after, "after"),
                 viewer_id=info.context.viewer_id,
             )
-            feed = appeal_feed.appeal_feed(info.context.platform, request, cut_off(info))
+            feed = appeal_feed.appeal_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
         lane = Lane.current()
@@ -150,7 +150,7 @@ class Subscription:
     )
     async def exchange_updated(self, info: Info) -> AsyncGenerator[Exchange, None]:
         updates = member_feed.exchange_updates(
-            info.context.platform, signed_in_id(info), cut_off(info)
+            info.context.services, signed_in_id(info), cut_off(info)
         )
         try:
             async for exchange in updates:
@@ -165,7 +165,7 @@ class Subscription:
     )
     async def wallet_updated(self, info: Info) -> AsyncGenerator[Wallet, None]:
         updates = member_feed.wallet_updates(
-            info.context.platform, signed_in_id(info), cut_off(info)
+            info.context.services, signed_in_id(info), cut_off(info)
         )
         try:
             async for wallet in updates:

@@ -19,7 +19,7 @@ from indigo.app import create_app
 from indigo.settings import Settings
 from realtime.channels import cell_channel, member_channel
 from realtime.hub import Hub
-from resolvers.platform import Platform
+from resolvers.services import Services
 from schema.ids import decode_id
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.polling import until
@@ -132,15 +132,15 @@ async def post_appeal(
 
 @dataclass
 class Served:
-    """A real uvicorn serving the app: its URL, an HTTP client to it, and its platform."""
+    """A real uvicorn serving the app: its URL, an HTTP client to it, and its services."""
 
     url: str
     api: Api
-    platform: Platform
+    services: Services
 
     @property
     def hub(self) -> Hub:
-        return self.platform.hub
+        return self.services.hub
 
     async def listening(self, near: dict[str, float], count: int = 1) -> None:
         """Wait until `count` subscribers listen to the cell of `near`."""
@@ -158,4 +158,4 @@ def member_channel_of(member: SignedIn) -> str:
 async def served(settings: Settings) -> AsyncIterator[Served]:
     app = create_app(settings)
     async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
-        yield Served(url, Api(http), app.state.platform)
+        yield Served(url, Api(http), app.state.services)

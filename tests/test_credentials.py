@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from models import AccountToken, AccountTokenPurpose, Database, Member
 from models.columns import utcnow
 from resolvers import account_tokens
-from resolvers.platform import Platform
+from resolvers.services import Services
 from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
 
@@ -42,8 +42,8 @@ async def signed_in(api: Api, member: SignedIn, token: str) -> bool:
 
 async def mailed_token(app: Starlette, member: SignedIn, purpose: AccountTokenPurpose) -> str:
     """A token as the mail would carry it."""
-    platform: Platform = app.state.platform
-    async with platform.unit_of_work() as work:
+    services: Services = app.state.services
+    async with services.unit_of_work() as work:
         return await account_tokens.issue(work.session, decode_id("Member", member.id), purpose)
 
 

@@ -21,7 +21,7 @@ from hypothesis.stateful import (
 from indigo.app import create_app
 from resolvers import ledger
 from resolvers.audit import audit
-from resolvers.platform import Platform
+from resolvers.services import Services
 from schema.ids import decode_id
 from tests.api import Api, SignedIn
 from tests.economy import members, move, post_listing, roomy_settings
@@ -116,7 +116,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         super().__init__()
         self.runner = asyncio.Runner()
         self.app = create_app(roomy_settings(database_url))
-        self.platform: Platform = self.app.state.platform
+        self.services: Services = self.app.state.services
         self.lifespan = self.app.router.lifespan_context(self.app)
         self.run(self.lifespan.__aenter__())
         self.http = httpx.AsyncClient(
@@ -269,7 +269,7 @@ class ExchangeMachine(RuleBasedStateMachine):
     @invariant()
     def wallets_are_as_the_model_says_and_the_ledger_is_whole(self) -> None:
         async def read() -> tuple[list[ledger.Wallet], list[str]]:
-            async with self.platform.db.read() as session:
+            async with self.services.db.read() as session:
                 wallets = [await ledger.wallet(session, pk) for pk in self.pks]
                 return wallets, await audit(session)
 

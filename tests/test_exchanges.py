@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from models import Database
 from realtime.channels import member_channel
-from resolvers.platform import Platform
+from resolvers.services import Services
 from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
 from tests.economy import (
@@ -639,12 +639,12 @@ async def test_each_move_tells_both_members_and_each_changed_wallet(
 ) -> None:
     author, requester = await members(api, 2)
     offer = await post_listing(api, author, "OFFER", 4)
-    platform: Platform = app.state.platform
+    services: Services = app.state.services
     heard: dict[str, list[dict[str, Any]]] = {}
 
     async with (
-        platform.hub.listen([member_channel(_pk(author))], _never_too_slow) as to_author,
-        platform.hub.listen([member_channel(_pk(requester))], _never_too_slow) as to_requester,
+        services.hub.listen([member_channel(_pk(author))], _never_too_slow) as to_author,
+        services.hub.listen([member_channel(_pk(requester))], _never_too_slow) as to_requester,
     ):
         exchange = await exchange_of(api, "RequestExchange", requester, listingId=offer)
         refused = await move(api, "CompleteExchange", author, exchangeId=exchange["id"])

@@ -157,7 +157,7 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
     api: Api, app: Starlette, database: Database
 ) -> None:
     alice = await api.register()
-    hub = app.state.platform.hub
+    hub = app.state.services.hub
     channel = cell_channel(PARIS["latitude"], PARIS["longitude"])
 
     async def visible(appeal_id: object) -> bool:

@@ -337,7 +337,7 @@ async def test_bad_searches_are_refused_with_a_clear_error(api: Api, database: D
 def counted_selects(app: Starlette) -> Iterator[list[str]]:
     """The SELECTs the app runs meanwhile, but for its scheduled jobs' own."""
     statements: list[str] = []
-    engine = app.state.platform.db.engine.sync_engine
+    engine = app.state.services.db.engine.sync_engine
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         task = asyncio.current_task()

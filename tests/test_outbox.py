@@ -18,8 +18,8 @@ from models.columns import utcnow
 from realtime.hub import Hub
 from resolvers.account_mail import CONFIRMATION_SUBJECTS
 from resolvers.economy import Economy
-from resolvers.platform import Platform
 from resolvers.scheduler import Job, Scheduler
+from resolvers.services import Services
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.community import notifications_of, sent
 from tests.economy import exchange_of, post_listing
@@ -116,32 +116,32 @@ async def test_mail_waits_while_the_server_is_down_then_goes_out_once_each(
 
 
 @pytest.fixture
-def platform(database: Database) -> Platform:
-    """The platform of a process that runs no scheduler of its own."""
-    return Platform(db=database, economy=Economy(), hub=Hub("memory://"))
+def services(database: Database) -> Services:
+    """The services of a process that runs no scheduler of its own."""
+    return Services(db=database, economy=Economy(), hub=Hub("memory://"))
 
 
-async def test_one_process_at_a_time_runs_the_jobs(platform: Platform) -> None:
-    first, second = (Scheduler(platform, [], holder=name) for name in ("first", "second"))
+async def test_one_process_at_a_time_runs_the_jobs(services: Services) -> None:
+    first, second = (Scheduler(services, [], holder=name) for name in ("first", "second"))
 
     assert (await first.tick(), await second.tick(), await first.tick()) == (True, False, True)
     await first._release()
     assert (await second.tick(), await first.tick()) == (True, False)
 
 
-async def test_a_restart_neither_skips_nor_repeats_a_due_run(platform: Platform) -> None:
+async def test_a_restart_neither_skips_nor_repeats_a_due_run(services: Services) -> None:
     runs: list[datetime] = []
 
-    async def record(_: Platform, due: datetime) -> None:
+    async def record(_: Services, due: datetime) -> None:
         runs.append(due)
 
     start = utcnow() - timedelta(hours=2, minutes=30)
     job = Job("record", record, every=timedelta(hours=1), first_due=lambda _: start)
 
-    assert await Scheduler(platform, [job], holder="before").tick()
+    assert await Scheduler(services, [job], holder="before").tick()
     assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
-    restarted = Scheduler(platform, [job], holder="after")
-    await Scheduler(platform, [], holder="before")._release()
+    restarted = Scheduler(services, [job], holder="after")
+    await Scheduler(services, [], holder="before")._release()
     assert await restarted.tick()
     assert runs == [start, start + timedelta(hours=1), start + timedelta(hours=2)]
 

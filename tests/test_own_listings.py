@@ -14,7 +14,7 @@ from indigo.settings import Settings
 from models import Database, Listing
 from models.columns import utcnow
 from resolvers.listing_expiry import expire_due_listings, remind_expiring_listings
-from resolvers.platform import Platform
+from resolvers.services import Services
 from schema.ids import decode_id
 from tests.api import Api, SignedIn, error_codes
 from tests.community import notifications_of
@@ -28,9 +28,9 @@ NEARBY = (
 )
 
 
-def platform_of(app: Starlette) -> Platform:
-    platform: Platform = app.state.platform
-    return platform
+def services_of(app: Starlette) -> Services:
+    services: Services = app.state.services
+    return services
 
 
 async def update(api: Api, member: SignedIn, listing: str, **changes: Any) -> dict[str, Any]:
@@ -176,11 +176,11 @@ async def test_expiry_cancels_requested_exchanges_and_leaves_the_search(
     requested = await exchange_of(api, "RequestExchange", bob, listingId=listing)
     accepted = await exchange_of(api, "RequestExchange", carol, listingId=listing)
     await exchange_of(api, "AcceptExchange", alice, exchangeId=accepted["id"])
-    platform = platform_of(app)
+    services = services_of(app)
 
-    early = await expire_due_listings(platform, utcnow() + TTL - timedelta(minutes=1))
-    expired = await expire_due_listings(platform, utcnow() + TTL + timedelta(minutes=1))
-    again = await expire_due_listings(platform, utcnow() + TTL + timedelta(minutes=2))
+    early = await expire_due_listings(services, utcnow() + TTL - timedelta(minutes=1))
+    expired = await expire_due_listings(services, utcnow() + TTL + timedelta(minutes=1))
+    again = await expire_due_listings(services, utcnow() + TTL + timedelta(minutes=2))
 
     assert early == []
     assert expired == [decode_id("Listing", listing)]
@@ -215,7 +215,7 @@ async def test_closing_cancels_requested_exchanges_and_releases_holds(api: Api) 
 async def test_renewing_gives_an_expired_listing_another_period(api: Api, app: Starlette) -> None:
     alice = await api.register()
     listing = await post_listing(api, alice, "OFFER", 5)
-    await expire_due_listings(platform_of(app), utcnow() + TTL + timedelta(minutes=1))
+    await expire_due_listings(services_of(app), utcnow() + TTL + timedelta(minutes=1))
     start = utcnow()
 
     renewed = await renew(api, alice, listing)
@@ -232,7 +232,7 @@ async def test_an_expired_appeal_comes_back_only_within_the_appeal_rules(
 ) -> None:
     alice = await api.register()
     appeal = await post_listing(api, alice, "APPEAL", 30)
-    await expire_due_listings(platform_of(app), utcnow() + TTL + timedelta(minutes=1))
+    await expire_due_listings(services_of(app), utcnow() + TTL + timedelta(minutes=1))
     for _ in range(3):
         await post_listing(api, alice, "APPEAL", 30)
 
@@ -244,13 +244,13 @@ async def test_an_expired_appeal_comes_back_only_within_the_appeal_rules(
 async def test_authors_are_reminded_once_three_days_before(api: Api, app: Starlette) -> None:
     alice = await api.register()
     listing = await post_listing(api, alice, "OFFER", 5)
-    platform = platform_of(app)
+    services = services_of(app)
 
-    too_early = await remind_expiring_listings(platform, utcnow() + TTL - timedelta(days=4))
-    reminded = await remind_expiring_listings(platform, utcnow() + TTL - timedelta(days=2))
-    again = await remind_expiring_listings(platform, utcnow() + TTL - timedelta(days=1))
+    too_early = await remind_expiring_listings(services, utcnow() + TTL - timedelta(days=4))
+    reminded = await remind_expiring_listings(services, utcnow() + TTL - timedelta(days=2))
+    again = await remind_expiring_listings(services, utcnow() + TTL - timedelta(days=1))
     await renew(api, alice, listing)
-    after_renewal = await remind_expiring_listings(platform, utcnow() + TTL - timedelta(days=2))
+    after_renewal = await remind_expiring_listings(services, utcnow() + TTL - timedelta(days=2))
 
     assert too_early == []
     assert reminded == [decode_id("Listing", listing)]
@@ -273,7 +273,7 @@ async def test_both_parties_are_told_when_expiry_cancels_their_exchange(
     listing = await post_listing(api, alice, "OFFER", 5)
     exchange = await exchange_of(api, "RequestExchange", bob, listingId=listing)
 
-    await expire_due_listings(platform_of(app), utcnow() + TTL + timedelta(minutes=1))
+    await expire_due_listings(services_of(app), utcnow() + TTL + timedelta(minutes=1))
 
     for member in (alice, bob):
         cancelled = [

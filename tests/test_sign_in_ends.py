@@ -114,7 +114,7 @@ async def test_revoking_all_tokens_but_one_closes_every_other_socket(server: Ser
         subscribed(server.url, "ExchangeUpdates", token=other) as second,
     ):
         await server.listening_to(sign_in_channel_of(alice), 3)
-        async with server.platform.unit_of_work() as work:
+        async with server.services.unit_of_work() as work:
             await auth.revoke_tokens(work, decode_id("Member", alice.id), keep=kept)
 
         assert await closed_with(first) == SIGNED_OUT
@@ -128,7 +128,7 @@ async def test_revoking_all_tokens_but_one_closes_every_other_socket(server: Ser
 async def test_an_expiring_token_closes_its_socket_when_it_expires(server: Served) -> None:
     alice = await server.api.register()
     token = "expiring-token"
-    async with server.platform.unit_of_work() as work:
+    async with server.services.unit_of_work() as work:
         work.session.add(
             AuthToken(
                 member_id=decode_id("Member", alice.id),

@@ -40,7 +40,7 @@ class UnitOfWork:
 
 
 @dataclass(frozen=True)
-class Platform:
+class Services:
     db: Database
     economy: Economy
     hub: Hub
