@@ -8,10 +8,9 @@ The metrics, each counted where its event happens:
 - `indigo_open_sockets`, `indigo_open_subscriptions`, `indigo_events_delivered_total`:
   the WebSockets (`indigo/websocket.py`);
 - `indigo_slow_subscribers_dropped_total` (`realtime/fanout.py`);
-- `indigo_rate_limit_refusals_total{limit}` (`resolvers/rate_limits.py`).
-
-Mail (mails sent and failed, the outbox's depth) is counted by its sender, and joins this
-table with it.
+- `indigo_rate_limit_refusals_total{limit}` (`resolvers/rate_limits.py`);
+- `indigo_mails_sent_total`, `indigo_mail_failures_total` and `indigo_mail_outbox_depth`
+  (mails waiting, as the sender's last pass left them): the mail outbox (`resolvers/outbox.py`).
 
 With several workers, each writes its values to files in a directory shared by all
 (prometheus-client's multiprocess mode: `PROMETHEUS_MULTIPROC_DIR`, which `indigo serve`

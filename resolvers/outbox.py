@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from models import Database, Mail
 from models.columns import utcnow
@@ -30,6 +31,17 @@ MAX_RETRY = timedelta(hours=1)
 # outlives its send.
 CLAIM = timedelta(seconds=3 * SMTP_TIMEOUT_SECONDS)
 BATCH = 50
+
+MAILS_SENT = Counter("indigo_mails_sent", "Mails handed over to the SMTP server")
+MAIL_FAILURES = Counter(
+    "indigo_mail_failures", "Attempts to hand a mail over that failed (it is tried again)"
+)
+# Written by whichever process sends, after each pass: the last one written is the truth.
+OUTBOX_DEPTH = Gauge(
+    "indigo_mail_outbox_depth",
+    "Mails waiting in the outbox to be sent, as the last pass over it left them",
+    multiprocess_mode="mostrecent",
+)
 
 
 async def enqueue_mail(
@@ -65,6 +77,11 @@ async def send_due_mail(
         return await _send_due(sessions, settings, postman, now)
     finally:
         await postman.close()
+        async with sessions.read() as session:
+            waiting = await session.scalar(
+                select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
+            )
+        OUTBOX_DEPTH.set(waiting or 0)
 
 
 async def _send_due(
@@ -111,6 +128,7 @@ async def _attempt(
         attempts = mail.attempts + 1
         wait = retry_delay(settings, attempts)
         log.warning("mail %s: attempt %d failed (%s); next in %s", mail.id, attempts, error, wait)
+        MAIL_FAILURES.inc()
         values: dict[str, object] = {
             "next_attempt_at": utcnow() + wait,
             "last_error": str(error)[:500] or type(error).__name__,
@@ -119,6 +137,7 @@ async def _attempt(
     else:
         values = {"sent_at": utcnow(), "last_error": None}
         sent = 1
+        MAILS_SENT.inc()
     async with sessions.write() as session:
         await session.execute(update(Mail).where(col(Mail.id) == mail.id).values(**values))
     return sent

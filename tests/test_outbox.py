@@ -23,6 +23,7 @@ from resolvers.services import Services
 from tests.api import CLIENT_DOCUMENTS, Api, SignedIn
 from tests.community import notifications_of, sent
 from tests.economy import exchange_of, post_listing
+from tests.metrics import Samples, read_metrics, value
 from tests.polling import until
 from tests.smtp_server import SmtpServer, smtp_server, text_of
 from tests.variants import app_with
@@ -93,6 +94,15 @@ async def test_mail_waits_while_the_server_is_down_then_goes_out_once_each(
 ) -> None:
     authors = [await mailing.register(display_name=f"Author {i}") for i in range(3)]
     bob = await mailing.register(display_name="Bob")
+
+    # A send is counted before the database records it, so compare them when every mail
+    # queued so far (the registrations' confirmations) is sent, and none is under way.
+    async def all_sent_so_far() -> bool:
+        attempts, sent = await tally(database)
+        return attempts == sent == 4
+
+    await until(all_sent_so_far)
+    metrics_before, tally_before = await read_metrics(mailing.http), await tally(database)
     smtp.stop()
 
     for author in authors:
@@ -113,6 +123,33 @@ async def test_mail_waits_while_the_server_is_down_then_goes_out_once_each(
     await until(all_sent)
     assert sorted(m["To"] for m in smtp.inbox.mails) == sorted(a.email for a in authors)
     assert len({m["Message-ID"] for m in smtp.inbox.mails}) == 3
+
+    # /metrics tells the same story as the outbox: each failed attempt, each mail sent, and
+    # nothing left waiting once the pass that sent the last one is over.
+    async def nothing_waits() -> bool:
+        metrics_now = await read_metrics(mailing.http)
+        return value(metrics_now, "indigo_mail_outbox_depth") == 0
+
+    await until(nothing_waits)
+    metrics_after, tally_after = await read_metrics(mailing.http), await tally(database)
+    (attempts_before, sent_before), (attempts_after, sent_after) = tally_before, tally_after
+    attempts, mails_sent = attempts_after - attempts_before, sent_after - sent_before
+    assert mails_sent >= 3
+    assert grew(metrics_before, metrics_after, "indigo_mails_sent_total") == mails_sent
+    failures = attempts - mails_sent
+    assert grew(metrics_before, metrics_after, "indigo_mail_failures_total") == failures
+    assert failures >= 6
+
+
+async def tally(database: Database) -> tuple[int, int]:
+    """Attempts to send, and mails sent, over the whole outbox."""
+    async with database.read() as session:
+        mails = (await session.scalars(select(Mail))).all()
+    return sum(m.attempts for m in mails), sum(m.sent_at is not None for m in mails)
+
+
+def grew(before: Samples, after: Samples, name: str) -> float:
+    return value(after, name) - value(before, name)
 
 
 @pytest.fixture
