@@ -19,6 +19,9 @@ run: $(STAMP)
 	$(BIN)/indigo seed --if-empty
 	$(BIN)/indigo serve
 
+# Most tests wait on sockets, servers and databases rather than compute: three processes
+# (pytest-xdist) keep both cores busy. PYTEST_ARGS="-p no:xdist tests/test_x.py" runs one file.
+PYTEST_ARGS ?= -n 3
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
