@@ -139,7 +139,7 @@ async def _insert(
             return replay, False
         if draft.type is ListingType.APPEAL:
             await check_may_appeal(work.session, author_id, draft.digos, services)
-        listing = new_listing(author_id, draft, services.economy.listing_ttl_days)
+        listing = new_listing(author_id, draft, services.lifetimes.listing_ttl_days)
         work.session.add(listing)
         await work.session.flush()
         assert listing.id is not None

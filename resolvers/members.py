@@ -92,7 +92,7 @@ async def register(
             raise _email_taken() from error
         assert member.id is not None
         await ledger.open_accounts(work.session, member.id, services.economy.welcome_digos)
-        token = await issue_token(work.session, member.id, services.economy.token_ttl_hours)
+        token = await issue_token(work.session, member.id, services.lifetimes.token_ttl_hours)
         await mail_token(work, member, AccountTokenPurpose.CONFIRM_EMAIL)
     return SignIn(token=token, member=member)
 

@@ -190,7 +190,7 @@ async def renew_listing(
             await check_may_appeal(session, member_id, listing.digos, services)
         now = utcnow()
         listing.status = ListingStatus.OPEN
-        listing.expires_at = now + timedelta(days=services.economy.listing_ttl_days)
+        listing.expires_at = now + timedelta(days=services.lifetimes.listing_ttl_days)
         listing.reminded_at = None
         listing.updated_at = now
         session.add(listing)
