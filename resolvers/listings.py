@@ -20,6 +20,7 @@ from resolvers.geo import GeoPoint, grid_of
 from resolvers.listing_lifecycle import end_listing
 from resolvers.nearby import lat_band, searchable
 from resolvers.services import Services
+from resolvers.standpoints import standpoint_of
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -42,6 +43,11 @@ class ListingDraft:
 
 def location_of(listing: Listing) -> GeoPoint:
     return GeoPoint(listing.latitude, listing.longitude)
+
+
+def location_seen_by(listing: Listing, viewer_id: int | None) -> GeoPoint:
+    """Exact for its author, rounded for anyone else."""
+    return location_of(listing).seen_from(standpoint_of(listing.author_id, viewer_id))
 
 
 def visible_to(listing: Listing, viewer_id: int | None) -> bool:

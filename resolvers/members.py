@@ -16,6 +16,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.passwords import hash_password
 from resolvers.services import Services
+from resolvers.standpoints import Standpoint
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
@@ -43,6 +44,17 @@ def location_of(member: Member) -> GeoPoint | None:
     if member.latitude is None or member.longitude is None:
         return None
     return GeoPoint(member.latitude, member.longitude)
+
+
+def location_seen_from(member: Member, standpoint: Standpoint) -> GeoPoint | None:
+    """Exact for the member themselves, rounded for anyone else."""
+    point = location_of(member)
+    return None if point is None else point.seen_from(standpoint)
+
+
+async def wallet_of(services: Services, member_id: int) -> ledger.Wallet:
+    async with services.db.read() as session:
+        return await ledger.wallet(session, member_id)
 
 
 def check_password(checks: Checks, password: str, field: str = "password") -> None:
