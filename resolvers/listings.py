@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
-from models.columns import utcnow
+from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
 from realtime.events import AppealCreated
 from resolvers import alerts, appeal_feed, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
@@ -23,9 +23,6 @@ from resolvers.services import Services
 from resolvers.standpoints import standpoint_of
 from resolvers.translations import N_
 from resolvers.validation import Checks
-
-MAX_TITLE = 120
-MAX_DESCRIPTION = 4000
 
 log = logging.getLogger("indigo.listings")
 
@@ -101,8 +98,8 @@ def checked(
     """The draft with its text trimmed, or every problem with it at once."""
     checks = Checks()
     check_category(checks, draft.category)
-    title = checks.text("title", draft.title, min_length=1, max_length=MAX_TITLE)
-    description = checks.text("description", draft.description, max_length=MAX_DESCRIPTION)
+    title = checks.text("title", draft.title, min_length=1, max_length=TITLE_LENGTH)
+    description = checks.text("description", draft.description, max_length=DESCRIPTION_LENGTH)
     checks.whole_number("digos", draft.digos, minimum=0, maximum=max_price)
     checks.point("location", draft.location)
     idempotency.check_key(checks, idempotency_key)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from models import AccountTokenPurpose, Member
+from models.columns import BIO_LENGTH, DISPLAY_NAME_LENGTH
 from resolvers import idempotency, ledger
 from resolvers.account_mail import mail_token
 from resolvers.auth import SignIn, issue_token
@@ -21,6 +22,7 @@ from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_SKILLS = 20
+MAX_SKILL_LENGTH = 40
 
 
 class Keep(enum.Enum):
@@ -75,7 +77,9 @@ async def register(
     checks = Checks()
     email = checks.email("email", email)
     check_password(checks, password)
-    display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
+    display_name = checks.text(
+        "displayName", display_name, min_length=1, max_length=DISPLAY_NAME_LENGTH
+    )
     if location is not None:
         checks.point("location", location)
     checks.done()
@@ -124,15 +128,20 @@ async def update_profile(
     if display_name is None:
         checks.refuse("displayName", N_("must not be empty"))
     elif display_name is not KEEP:
-        display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
+        display_name = checks.text(
+            "displayName", display_name, min_length=1, max_length=DISPLAY_NAME_LENGTH
+        )
     bio = changes.bio
     if isinstance(bio, str):
-        bio = checks.text("bio", bio, max_length=1000)
+        bio = checks.text("bio", bio, max_length=BIO_LENGTH)
     skills = changes.skills
     if isinstance(skills, list):
         if len(skills) > MAX_SKILLS:
             checks.refuse("skills", N_("at most {max_skills} skills"), max_skills=MAX_SKILLS)
-        skills = [checks.text("skills", s, min_length=1, max_length=40) for s in skills]
+        skills = [
+            checks.text("skills", skill, min_length=1, max_length=MAX_SKILL_LENGTH)
+            for skill in skills
+        ]
     if isinstance(changes.location, GeoPoint):
         checks.point("location", changes.location)
     idempotency.check_key(checks, idempotency_key)

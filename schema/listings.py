@@ -10,6 +10,7 @@ import strawberry
 
 from models import Listing as ListingRow
 from models import Member as MemberRow
+from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH
 from resolvers import listings
 from resolvers.categories import CATEGORIES
 from resolvers.errors import DomainError, invalid
@@ -103,8 +104,8 @@ class CreateListingInput:
     type: ListingType
     kind: ListingKind
     category: str = strawberry.field(description="A slug from `categories`.")
-    title: str = strawberry.field(description="1 to 120 characters.")
-    description: str = strawberry.field(description="At most 4,000 characters.")
+    title: str = strawberry.field(description=f"1 to {TITLE_LENGTH} characters.")
+    description: str = strawberry.field(description=f"At most {DESCRIPTION_LENGTH:,} characters.")
     digos: int = strawberry.field(description="0 (a gift) to INDIGO_MAX_PRICE.")
     location: GeoPointInput
     idempotency_key: str | None = IDEMPOTENCY_KEY
