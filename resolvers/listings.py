@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
+from models.lookups import rows_by_id
 from realtime.events import AppealCreated
 from resolvers import alerts, appeal_feed, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
@@ -233,8 +234,4 @@ async def close_listing(
 async def get_listings(services: Services, listing_ids: list[int]) -> list[Listing | None]:
     """The listings with these ids, in the same order (None where there is none)."""
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(select(Listing).where(col(Listing.id).in_(listing_ids)))
-        ).all()
-    by_id = {listing.id: listing for listing in rows}
-    return [by_id.get(i) for i in listing_ids]
+        return await rows_by_id(session, Listing, listing_ids)

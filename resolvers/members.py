@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from models import AccountTokenPurpose, Member
 from models.columns import BIO_LENGTH, DISPLAY_NAME_LENGTH
+from models.lookups import rows_by_id
 from resolvers import idempotency, ledger
 from resolvers.account_mail import mail_token
 from resolvers.auth import SignIn, issue_token
@@ -175,7 +176,4 @@ async def update_profile(
 async def get_members(services: Services, member_ids: list[int]) -> list[Member | None]:
     """The members with these ids, in the same order (None where there is none)."""
     async with services.db.lookups() as session:
-        found = select(Member).where(col(Member.id).in_(member_ids))
-        rows = (await session.scalars(found)).all()
-    by_id = {m.id: m for m in rows}
-    return [by_id.get(i) for i in member_ids]
+        return await rows_by_id(session, Member, member_ids)
