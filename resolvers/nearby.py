@@ -30,7 +30,7 @@ from models import Listing, ListingType, Member
 from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.geo import EARTH_RADIUS_KM, GRID_REACH_KM, GeoPoint, distance_to_shown_km
-from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
+from resolvers.pages import DEFAULT_PAGE, MAX_PAGE, Page
 from resolvers.rings import area_of
 from resolvers.services import Services
 from resolvers.translations import N_
@@ -115,12 +115,6 @@ class Found:
     author: Member
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    found: list[Found]
-    has_next_page: bool
-
-
 def check_search(search: Search) -> None:
     checks = Checks()
     checks.point("near", search.near)
@@ -146,7 +140,7 @@ def searchable(title: str, description: str) -> str:
     return f"{title}\n{description}".casefold()
 
 
-async def nearby(services: Services, search: Search) -> Page:
+async def nearby(services: Services, search: Search) -> Page[Found]:
     check_search(search)
     need = search.first + 1
     start = search.after.distance_km if search.after else 0.0
@@ -165,8 +159,8 @@ async def nearby(services: Services, search: Search) -> Page:
         rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
         by_id = {listing.id: (listing, author) for listing, author in rows}
     return Page(
-        found=[Found(p, *by_id[p.listing_id]) for p in shown],
-        has_next_page=len(positions) > search.first,
+        items=[Found(p, *by_id[p.listing_id]) for p in shown],
+        has_next=len(positions) > search.first,
     )
 
 

@@ -104,12 +104,9 @@ class NearbyQuery:
                 distance_km=told_km(found.position.distance_km),
                 node=Listing(row=found.listing, author_row=found.author),
             )
-            for found in page.found
+            for found in page.items
         ]
         return NearbyConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.forward(page.has_next, edges),
         )
