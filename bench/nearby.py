@@ -43,6 +43,7 @@ from models.columns import utcnow
 from resolvers import nearby
 from resolvers.geo import GeoPoint, grid_of
 from resolvers.nearby import lat_band, searchable
+from resolvers.pages import Page
 from resolvers.services import Services
 from tests.procfs import listening_on
 
@@ -92,9 +93,9 @@ def bench_app() -> Starlette:
                     "author": {"id": f.author.id, "name": f.author.display_name},
                 },
             }
-            for f in page.found
+            for f in page.items
         ]
-        return JSONResponse({"edges": edges, "hasNextPage": page.has_next_page})
+        return JSONResponse({"edges": edges, "hasNextPage": page.has_next})
 
     app.router.routes.append(Route("/bare", bare, methods=["POST"]))
     return app
@@ -107,9 +108,9 @@ def answer_searches_from_memory() -> None:
     takes the search, and only the search, out of what is measured.
     """
     search_database = nearby.nearby
-    pages: dict[nearby.Search, nearby.Page] = {}
+    pages: dict[nearby.Search, Page[nearby.Found]] = {}
 
-    async def remembered(services: Services, search: nearby.Search) -> nearby.Page:
+    async def remembered(services: Services, search: nearby.Search) -> Page[nearby.Found]:
         if search not in pages:
             pages[search] = await search_database(services, search)
         return pages[search]

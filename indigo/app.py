@@ -59,7 +59,6 @@ from schema.context import Context, bearer_token
 from schema.errors import localise
 from schema.limits import shortened
 from schema.outcomes import outcome_of
-from schema.rate_limits import Root
 
 READY_TIMEOUT_SECONDS = 2.0
 # The task of the process's scheduler (resolvers/scheduler.py), named for logs and tests.
@@ -67,7 +66,7 @@ SCHEDULED_JOBS = "scheduled jobs"
 NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
 
 
-class IndigoGraphQL(GraphQL[Context, Root]):
+class IndigoGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
     websocket_adapter_class = BoundedCloseAdapter
 
@@ -98,13 +97,9 @@ class IndigoGraphQL(GraphQL[Context, Root]):
             settings.trusted_documents,
             registrations_per_minute=settings.mutations_per_minute,
         )
-        self.root = Root(mutations_per_minute=settings.mutations_per_minute)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql.PAGE)
-
-    async def get_root_value(self, request: Request | WebSocket) -> Root:
-        return self.root
 
     def decode_json(self, data: str | bytes) -> object:
         return read_json(data)
@@ -154,7 +149,7 @@ class IndigoGraphQL(GraphQL[Context, Root]):
         request_adapter: AsyncHTTPRequestAdapter,
         sub_response: Response,
         context: Context,
-        root_value: Root | None,
+        root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """One operation over HTTP, which answers one result: subscriptions need the WebSocket
@@ -230,7 +225,14 @@ class IndigoGraphQL(GraphQL[Context, Root]):
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.database_url)
     hub = Hub(settings.broadcast_url, prefix=settings.channel_prefix)
-    services = Services(db=database, economy=settings.economy, hub=hub, mail=settings.mail)
+    services = Services(
+        db=database,
+        economy=settings.economy,
+        hub=hub,
+        mail=settings.mail,
+        rate_limits=settings.rate_limits,
+        lifetimes=settings.lifetimes,
+    )
     graphql = IndigoGraphQL(services, settings)
     scheduler = Scheduler(services, JOBS, tick_seconds=settings.scheduler_tick_seconds)
 

@@ -46,7 +46,9 @@ def migrate(settings: Settings) -> int:
 
 
 def seed(settings: Settings, *, if_empty: bool = False) -> int:
-    return seed_command(settings.database_url, settings.economy, if_empty=if_empty)
+    return seed_command(
+        settings.database_url, settings.economy, settings.lifetimes, if_empty=if_empty
+    )
 
 
 def print_schema(settings: Settings) -> int:

@@ -21,6 +21,7 @@ from resolvers import ledger
 from resolvers.categories import CATEGORIES
 from resolvers.economy import Economy
 from resolvers.geo import GeoPoint
+from resolvers.lifetimes import Lifetimes
 from resolvers.listings import ListingDraft, new_listing
 
 DEMO_PASSWORD = "indigo-demo-2026"
@@ -184,7 +185,12 @@ def _near(rng: random.Random, centre: GeoPoint, spread_km: float) -> GeoPoint:
 
 
 async def seed_demo(
-    database: Database, economy: Economy, *, members: int = 500, listings: int = 3000
+    database: Database,
+    economy: Economy,
+    lifetimes: Lifetimes,
+    *,
+    members: int = 500,
+    listings: int = 3000,
 ) -> Seeded:
     rng = random.Random(RANDOM_SEED)
     homes = [
@@ -239,7 +245,7 @@ async def seed_demo(
                         digos=digos,
                         location=_near(rng, homes[author][1], 0.8),
                     ),
-                    economy.listing_ttl_days,
+                    lifetimes.listing_ttl_days,
                 )
             )
         session.add_all(drafts)
@@ -265,7 +271,9 @@ def _description(type_: ListingType, title: str, city: str) -> str:
     return f"I am short of digos and would be grateful for: {title.lower()}, in {where}."
 
 
-def seed_command(database_url: str, economy: Economy, *, if_empty: bool) -> int:
+def seed_command(
+    database_url: str, economy: Economy, lifetimes: Lifetimes, *, if_empty: bool
+) -> int:
     """`indigo seed [--if-empty]`: seed an empty database; exit 1 if it has members, unless
     --if-empty asks to leave such a database alone."""
 
@@ -276,7 +284,7 @@ def seed_command(database_url: str, economy: Economy, *, if_empty: bool) -> int:
                 if if_empty:
                     return 0, "seed: the database has members already: nothing added"
                 return 1, "seed: the database has members already: seed an empty one"
-            seeded = await seed_demo(database, economy)
+            seeded = await seed_demo(database, economy, lifetimes)
         finally:
             await database.dispose()
         return 0, (

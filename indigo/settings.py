@@ -15,7 +15,9 @@ from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from indigo.trusted_documents import load_manifest
 from resolvers.economy import Economy
+from resolvers.lifetimes import Lifetimes
 from resolvers.mail import MailSettings, check_smtp_url
+from resolvers.rate_limits import RateLimits
 from schema.limits import QueryLimits
 
 NonNegative = Annotated[int, Field(ge=0)]
@@ -23,6 +25,8 @@ Positive = Annotated[int, Field(ge=1)]
 
 # The product's defaults live with the rules that use them; settings only read them.
 ECONOMY = Economy()
+LIFETIMES = Lifetimes()
+RATE_LIMITS = RateLimits()
 LIMITS = QueryLimits()
 MAIL = MailSettings()
 
@@ -48,10 +52,12 @@ class Settings(BaseSettings):
     max_appeal_rewards_per_month: NonNegative = ECONOMY.max_appeal_rewards_per_month
     max_pair_appeals_per_month: NonNegative = ECONOMY.max_pair_appeals_per_month
 
-    token_ttl_hours: Positive = ECONOMY.token_ttl_hours
-    login_attempts_per_minute: Positive = ECONOMY.login_attempts_per_minute
-    listing_ttl_days: Annotated[int, Field(ge=4, le=3650)] = ECONOMY.listing_ttl_days
-    messages_per_minute: Positive = ECONOMY.messages_per_minute
+    token_ttl_hours: Positive = LIFETIMES.token_ttl_hours
+    listing_ttl_days: Annotated[int, Field(ge=4, le=3650)] = LIFETIMES.listing_ttl_days
+
+    login_attempts_per_minute: Positive = RATE_LIMITS.login_attempts_per_minute
+    messages_per_minute: Positive = RATE_LIMITS.messages_per_minute
+    mutations_per_minute: Positive = RATE_LIMITS.mutations_per_minute
 
     production: bool = False
     graphiql: bool | None = None
@@ -62,7 +68,6 @@ class Settings(BaseSettings):
     max_query_tokens: Positive = LIMITS.max_tokens
     max_query_characters: Positive = LIMITS.max_characters
     max_query_cost: Positive = LIMITS.max_cost
-    mutations_per_minute: Positive = 60
 
     # Pages on these origins may open WebSockets (same-origin pages always may).
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -202,10 +207,20 @@ class Settings(BaseSettings):
             max_open_appeals=self.max_open_appeals,
             max_appeal_rewards_per_month=self.max_appeal_rewards_per_month,
             max_pair_appeals_per_month=self.max_pair_appeals_per_month,
-            token_ttl_hours=self.token_ttl_hours,
+        )
+
+    @property
+    def lifetimes(self) -> Lifetimes:
+        return Lifetimes(
+            token_ttl_hours=self.token_ttl_hours, listing_ttl_days=self.listing_ttl_days
+        )
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(
             login_attempts_per_minute=self.login_attempts_per_minute,
-            listing_ttl_days=self.listing_ttl_days,
             messages_per_minute=self.messages_per_minute,
+            mutations_per_minute=self.mutations_per_minute,
         )
 
 

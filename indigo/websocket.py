@@ -46,7 +46,6 @@ from resolvers.translations import N_
 from schema.context import Context
 from schema.errors import localise, unauthenticated
 from schema.live_lane import operation_sender
-from schema.rate_limits import Root
 
 if TYPE_CHECKING:
     from indigo.app import IndigoGraphQL
@@ -104,7 +103,7 @@ class BoundedCloseAdapter(ASGIWebSocketAdapter):
         await super().close(code, cut)
 
 
-class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
+class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     view: IndigoGraphQL
     _sign_in: asyncio.Task[None] | None = None
     # The address this socket counts against, while it is anonymous.
@@ -145,7 +144,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Root]):
         with OPEN_SOCKETS.track_inprogress():
             await super().handle()
 
-    async def run_operation(self, operation: Operation[Context, Root]) -> None:
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
         with OPEN_SUBSCRIPTIONS.track_inprogress():
             await super().run_operation(operation)
 

@@ -1,4 +1,4 @@
-"""Column types shared by the tables."""
+"""Column types and text lengths shared by the tables."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -6,6 +6,14 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+# The longest text these columns hold: the rules refuse longer input before the database
+# would, and the schema's descriptions quote the same numbers.
+EMAIL_LENGTH = 254
+DISPLAY_NAME_LENGTH = 60
+BIO_LENGTH = 1000
+TITLE_LENGTH = 120
+DESCRIPTION_LENGTH = 4000
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
-from models.columns import UTCDateTime, utcnow
+from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, UTCDateTime, utcnow
 
 OPEN_ONLY = text("status = 'OPEN'")
 
@@ -79,8 +79,8 @@ class Listing(SQLModel, table=True):
     type: ListingType = Field(sa_type=String(10))
     kind: ListingKind = Field(sa_type=String(10))
     category: str = Field(max_length=40)
-    title: str = Field(max_length=120)
-    description: str = Field(max_length=4000)
+    title: str = Field(max_length=TITLE_LENGTH)
+    description: str = Field(max_length=DESCRIPTION_LENGTH)
     digos: int
     latitude: float
     longitude: float

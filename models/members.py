@@ -6,15 +6,21 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
-from models.columns import UTCDateTime, utcnow
+from models.columns import (
+    BIO_LENGTH,
+    DISPLAY_NAME_LENGTH,
+    EMAIL_LENGTH,
+    UTCDateTime,
+    utcnow,
+)
 
 
 class Member(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True)
+    email: str = Field(max_length=EMAIL_LENGTH, unique=True)
     password_hash: str = Field(max_length=255)
-    display_name: str = Field(max_length=60)
-    bio: str = Field(default="", max_length=1000)
+    display_name: str = Field(max_length=DISPLAY_NAME_LENGTH)
+    bio: str = Field(default="", max_length=BIO_LENGTH)
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     latitude: float | None = None
     longitude: float | None = None

@@ -18,8 +18,7 @@ from models import Alert, Listing, ListingType, Member, NotificationKind
 from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.geo import GeoPoint
-from resolvers.nearby import haversine_km
+from resolvers.geo import GeoPoint, distance_to_shown_km
 from resolvers.notifications import notify
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
@@ -133,8 +132,9 @@ def matches(alert: Alert, listing: Listing, text: str) -> bool:
         return False
     if alert.text and alert.text.casefold() not in text:
         return False
-    shown = GeoPoint(listing.latitude, listing.longitude).rounded()
-    return haversine_km(GeoPoint(alert.latitude, alert.longitude), shown) <= alert.radius_km
+    near = GeoPoint(alert.latitude, alert.longitude)
+    distance = distance_to_shown_km(near, GeoPoint(listing.latitude, listing.longitude))
+    return distance <= alert.radius_km
 
 
 async def tell_watchers(work: UnitOfWork, listing: Listing) -> None:

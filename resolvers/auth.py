@@ -71,7 +71,7 @@ async def login(services: Services, *, email: str, password: str, client: str) -
         # No member can have it, and it must not reach the rate-limit key (PostgreSQL
         # refuses a NUL in text): the same answer as any unknown email.
         raise _wrong_credentials()
-    limit = services.economy.login_attempts_per_minute
+    limit = services.rate_limits.login_attempts_per_minute
     async with services.unit_of_work() as work:
         waits = [
             await count_hit(work.session, f"login:email:{email}", limit=limit),
@@ -95,7 +95,7 @@ async def login(services: Services, *, email: str, password: str, client: str) -
             await work.session.execute(
                 update(Member).where(col(Member.id) == member.id).values(password_hash=fresh_hash)
             )
-        token = await issue_token(work.session, member.id, services.economy.token_ttl_hours)
+        token = await issue_token(work.session, member.id, services.lifetimes.token_ttl_hours)
     return SignIn(token=token, member=member)
 
 

@@ -43,7 +43,7 @@ async def change_password(
             update(Member).where(col(Member.id) == member_id).values(password_hash=fresh_hash)
         )
         await revoke_tokens(work, member_id)
-        return await issue_token(work.session, member_id, services.economy.token_ttl_hours)
+        return await issue_token(work.session, member_id, services.lifetimes.token_ttl_hours)
 
 
 async def request_password_reset(services: Services, email: str) -> None:

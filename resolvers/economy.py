@@ -10,11 +10,7 @@ class Economy:
     goodvibe_value: int = 1
     max_discount_percent: int = 50
     max_open_appeals: int = 3
-    token_ttl_hours: int = 720
-    login_attempts_per_minute: int = 10
-    listing_ttl_days: int = 60
     # Collusion bounds, per 30 days: goodvibes one helper earns from appeals, and appeals one
     # helper answers for one member.
     max_appeal_rewards_per_month: int = 200
     max_pair_appeals_per_month: int = 3
-    messages_per_minute: int = 20

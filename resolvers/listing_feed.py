@@ -26,8 +26,8 @@ from realtime.fanout import Notice
 from resolvers import blocks, members
 from resolvers.appeal_feed import FeedRequest, check_feed
 from resolvers.feeds import FeedSource, replayed_then_live
-from resolvers.geo import GRID_REACH_KM, GeoPoint
-from resolvers.nearby import Box, bounding_box, haversine_km
+from resolvers.geo import GRID_REACH_KM, GeoPoint, haversine_km
+from resolvers.nearby import Box, bounding_box
 from resolvers.scheduler import Job
 from resolvers.services import Services
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
-from models.columns import utcnow
+from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
+from models.lookups import rows_by_id
 from realtime.events import AppealCreated
 from resolvers import alerts, appeal_feed, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
@@ -20,11 +21,9 @@ from resolvers.geo import GeoPoint, grid_of
 from resolvers.listing_lifecycle import end_listing
 from resolvers.nearby import lat_band, searchable
 from resolvers.services import Services
+from resolvers.standpoints import standpoint_of
 from resolvers.translations import N_
 from resolvers.validation import Checks
-
-MAX_TITLE = 120
-MAX_DESCRIPTION = 4000
 
 log = logging.getLogger("indigo.listings")
 
@@ -42,6 +41,11 @@ class ListingDraft:
 
 def location_of(listing: Listing) -> GeoPoint:
     return GeoPoint(listing.latitude, listing.longitude)
+
+
+def location_seen_by(listing: Listing, viewer_id: int | None) -> GeoPoint:
+    """Exact for its author, rounded for anyone else."""
+    return location_of(listing).seen_from(standpoint_of(listing.author_id, viewer_id))
 
 
 def visible_to(listing: Listing, viewer_id: int | None) -> bool:
@@ -95,8 +99,8 @@ def checked(
     """The draft with its text trimmed, or every problem with it at once."""
     checks = Checks()
     check_category(checks, draft.category)
-    title = checks.text("title", draft.title, min_length=1, max_length=MAX_TITLE)
-    description = checks.text("description", draft.description, max_length=MAX_DESCRIPTION)
+    title = checks.text("title", draft.title, min_length=1, max_length=TITLE_LENGTH)
+    description = checks.text("description", draft.description, max_length=DESCRIPTION_LENGTH)
     checks.whole_number("digos", draft.digos, minimum=0, maximum=max_price)
     checks.point("location", draft.location)
     idempotency.check_key(checks, idempotency_key)
@@ -139,7 +143,7 @@ async def _insert(
             return replay, False
         if draft.type is ListingType.APPEAL:
             await check_may_appeal(work.session, author_id, draft.digos, services)
-        listing = new_listing(author_id, draft, services.economy.listing_ttl_days)
+        listing = new_listing(author_id, draft, services.lifetimes.listing_ttl_days)
         work.session.add(listing)
         await work.session.flush()
         assert listing.id is not None
@@ -230,8 +234,4 @@ async def close_listing(
 async def get_listings(services: Services, listing_ids: list[int]) -> list[Listing | None]:
     """The listings with these ids, in the same order (None where there is none)."""
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(select(Listing).where(col(Listing.id).in_(listing_ids)))
-        ).all()
-    by_id = {listing.id: listing for listing in rows}
-    return [by_id.get(i) for i in listing_ids]
+        return await rows_by_id(session, Listing, listing_ids)

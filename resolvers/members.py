@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from models import AccountTokenPurpose, Member
+from models.columns import BIO_LENGTH, DISPLAY_NAME_LENGTH
+from models.lookups import rows_by_id
 from resolvers import idempotency, ledger
 from resolvers.account_mail import mail_token
 from resolvers.auth import SignIn, issue_token
@@ -16,10 +18,12 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.passwords import hash_password
 from resolvers.services import Services
+from resolvers.standpoints import Standpoint
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_SKILLS = 20
+MAX_SKILL_LENGTH = 40
 
 
 class Keep(enum.Enum):
@@ -45,6 +49,17 @@ def location_of(member: Member) -> GeoPoint | None:
     return GeoPoint(member.latitude, member.longitude)
 
 
+def location_seen_from(member: Member, standpoint: Standpoint) -> GeoPoint | None:
+    """Exact for the member themselves, rounded for anyone else."""
+    point = location_of(member)
+    return None if point is None else point.seen_from(standpoint)
+
+
+async def wallet_of(services: Services, member_id: int) -> ledger.Wallet:
+    async with services.db.read() as session:
+        return await ledger.wallet(session, member_id)
+
+
 def check_password(checks: Checks, password: str, field: str = "password") -> None:
     if not 10 <= len(password) <= 128:
         checks.refuse(field, N_("must be 10 to 128 characters"))
@@ -63,7 +78,9 @@ async def register(
     checks = Checks()
     email = checks.email("email", email)
     check_password(checks, password)
-    display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
+    display_name = checks.text(
+        "displayName", display_name, min_length=1, max_length=DISPLAY_NAME_LENGTH
+    )
     if location is not None:
         checks.point("location", location)
     checks.done()
@@ -92,7 +109,7 @@ async def register(
             raise _email_taken() from error
         assert member.id is not None
         await ledger.open_accounts(work.session, member.id, services.economy.welcome_digos)
-        token = await issue_token(work.session, member.id, services.economy.token_ttl_hours)
+        token = await issue_token(work.session, member.id, services.lifetimes.token_ttl_hours)
         await mail_token(work, member, AccountTokenPurpose.CONFIRM_EMAIL)
     return SignIn(token=token, member=member)
 
@@ -112,15 +129,20 @@ async def update_profile(
     if display_name is None:
         checks.refuse("displayName", N_("must not be empty"))
     elif display_name is not KEEP:
-        display_name = checks.text("displayName", display_name, min_length=1, max_length=60)
+        display_name = checks.text(
+            "displayName", display_name, min_length=1, max_length=DISPLAY_NAME_LENGTH
+        )
     bio = changes.bio
     if isinstance(bio, str):
-        bio = checks.text("bio", bio, max_length=1000)
+        bio = checks.text("bio", bio, max_length=BIO_LENGTH)
     skills = changes.skills
     if isinstance(skills, list):
         if len(skills) > MAX_SKILLS:
             checks.refuse("skills", N_("at most {max_skills} skills"), max_skills=MAX_SKILLS)
-        skills = [checks.text("skills", s, min_length=1, max_length=40) for s in skills]
+        skills = [
+            checks.text("skills", skill, min_length=1, max_length=MAX_SKILL_LENGTH)
+            for skill in skills
+        ]
     if isinstance(changes.location, GeoPoint):
         checks.point("location", changes.location)
     idempotency.check_key(checks, idempotency_key)
@@ -154,7 +176,4 @@ async def update_profile(
 async def get_members(services: Services, member_ids: list[int]) -> list[Member | None]:
     """The members with these ids, in the same order (None where there is none)."""
     async with services.db.lookups() as session:
-        found = select(Member).where(col(Member.id).in_(member_ids))
-        rows = (await session.scalars(found)).all()
-    by_id = {m.id: m for m in rows}
-    return [by_id.get(i) for i in member_ids]
+        return await rows_by_id(session, Member, member_ids)

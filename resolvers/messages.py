@@ -79,7 +79,7 @@ async def send_message(
     body = _checked(to, body, idempotency_key)
     async with services.unit_of_work() as work:
         wait = await count_hit(
-            work.session, f"message:{member_id}", limit=services.economy.messages_per_minute
+            work.session, f"message:{member_id}", limit=services.rate_limits.messages_per_minute
         )
     if wait is not None:
         raise rate_limited(wait)

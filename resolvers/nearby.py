@@ -29,14 +29,13 @@ from sqlmodel.sql.expression import Select
 from models import Listing, ListingType, Member
 from resolvers import blocks
 from resolvers.categories import SLUGS
-from resolvers.geo import GRID_REACH_KM, GeoPoint
-from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
+from resolvers.geo import EARTH_RADIUS_KM, GRID_REACH_KM, GeoPoint, distance_to_shown_km
+from resolvers.pages import DEFAULT_PAGE, MAX_PAGE, Page
 from resolvers.rings import area_of
 from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
-EARTH_RADIUS_KM = 6371.0088
 BAND_DEGREES = 0.01
 MAX_RADIUS_KM = 1000.0
 MAX_TEXT = 100
@@ -50,14 +49,6 @@ def lat_band(latitude: float) -> int:
     # Division by a constant is monotonic in floating point, so a point between two
     # latitudes always falls between their bands.
     return math.floor(latitude / BAND_DEGREES)
-
-
-def haversine_km(a: GeoPoint, b: GeoPoint) -> float:
-    lat_a, lat_b = math.radians(a.latitude), math.radians(b.latitude)
-    half_dlat = (lat_b - lat_a) / 2
-    half_dlon = math.radians(b.longitude - a.longitude) / 2
-    h = math.sin(half_dlat) ** 2 + math.cos(lat_a) * math.cos(lat_b) * math.sin(half_dlon) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +115,6 @@ class Found:
     author: Member
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    found: list[Found]
-    has_next_page: bool
-
-
 def check_search(search: Search) -> None:
     checks = Checks()
     checks.point("near", search.near)
@@ -155,7 +140,7 @@ def searchable(title: str, description: str) -> str:
     return f"{title}\n{description}".casefold()
 
 
-async def nearby(services: Services, search: Search) -> Page:
+async def nearby(services: Services, search: Search) -> Page[Found]:
     check_search(search)
     need = search.first + 1
     start = search.after.distance_km if search.after else 0.0
@@ -174,8 +159,8 @@ async def nearby(services: Services, search: Search) -> Page:
         rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
         by_id = {listing.id: (listing, author) for listing, author in rows}
     return Page(
-        found=[Found(p, *by_id[p.listing_id]) for p in shown],
-        has_next_page=len(positions) > search.first,
+        items=[Found(p, *by_id[p.listing_id]) for p in shown],
+        has_next=len(positions) > search.first,
     )
 
 
@@ -219,8 +204,8 @@ async def _positions_within(
         points = await connection.execute(*_points_in(search, box, west, east, hidden))
         for listing_id, latitude, longitude in points.all():
             assert listing_id is not None
-            shown = GeoPoint(latitude, longitude).rounded()
-            position = Position(haversine_km(search.near, shown), listing_id)
+            distance = distance_to_shown_km(search.near, GeoPoint(latitude, longitude))
+            position = Position(distance, listing_id)
             if position.distance_km <= outer_km and (
                 search.after is None or position > search.after
             ):

@@ -15,13 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import OPEN_STATUSES, Exchange, Listing, ListingStatus, ListingType
-from models.columns import utcnow
+from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
 from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
 from resolvers.listings import (
-    MAX_DESCRIPTION,
-    MAX_TITLE,
     check_category,
     check_may_appeal,
     check_short_of_digos,
@@ -75,9 +73,9 @@ def _checked(changes: ListingChanges, max_price: int, key: str | None) -> Listin
         check_category(checks, changes.category)
     title, description = changes.title, changes.description
     if not isinstance(title, Keep):
-        title = checks.text("title", title, min_length=1, max_length=MAX_TITLE)
+        title = checks.text("title", title, min_length=1, max_length=TITLE_LENGTH)
     if not isinstance(description, Keep):
-        description = checks.text("description", description, max_length=MAX_DESCRIPTION)
+        description = checks.text("description", description, max_length=DESCRIPTION_LENGTH)
     if not isinstance(changes.digos, Keep):
         checks.whole_number("digos", changes.digos, minimum=0, maximum=max_price)
     if not isinstance(changes.location, Keep):
@@ -190,7 +188,7 @@ async def renew_listing(
             await check_may_appeal(session, member_id, listing.digos, services)
         now = utcnow()
         listing.status = ListingStatus.OPEN
-        listing.expires_at = now + timedelta(days=services.economy.listing_ttl_days)
+        listing.expires_at = now + timedelta(days=services.lifetimes.listing_ttl_days)
         listing.reminded_at = None
         listing.updated_at = now
         session.add(listing)

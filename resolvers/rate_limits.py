@@ -1,8 +1,11 @@
-"""Fixed-window rate limits counted in the database, so every process shares them."""
+"""Fixed-window rate limits counted in the database, so every process shares them: sign-in
+attempts, messages, and every other mutation, per member or per client address."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 from sqlalchemy import delete
@@ -14,10 +17,24 @@ from models.database import upsert
 from resolvers.errors import DomainError, ErrorCode, Problem
 from resolvers.translations import N_
 
+if TYPE_CHECKING:
+    from resolvers.services import Services
+
 WINDOW_SECONDS = 60
 REFUSALS = Counter(
     "indigo_rate_limit_refusals", "Calls refused by a rate limit, by limit", ["limit"]
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Hits allowed per minute, as configured."""
+
+    # Per email and per client address.
+    login_attempts_per_minute: int = 10
+    messages_per_minute: int = 20
+    # Any other mutation, per member or per client address when no one is signed in.
+    mutations_per_minute: int = 60
 
 
 async def count_hit(session: AsyncSession, key: str, *, limit: int) -> int | None:
@@ -56,3 +73,14 @@ def rate_limited(retry_after_seconds: int) -> DomainError:
             params={"seconds": retry_after_seconds},
         )
     )
+
+
+async def count_mutation(services: Services, viewer_id: int | None, client_address: str) -> None:
+    """Count one mutation of the viewer, or of the client address when no one is signed in;
+    past the limit, RATE_LIMITED. The count is committed first, so refusals count too."""
+    who = f"member:{viewer_id}" if viewer_id is not None else f"client:{client_address}"
+    limit = services.rate_limits.mutations_per_minute
+    async with services.unit_of_work() as work:
+        wait = await count_hit(work.session, f"mutation:{who}", limit=limit)
+    if wait is not None:
+        raise rate_limited(wait)

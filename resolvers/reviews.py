@@ -21,6 +21,7 @@ from models import (
     TransferKind,
 )
 from models.columns import utcnow
+from models.lookups import rows_by_id
 from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
@@ -221,6 +222,4 @@ async def get_reviews(services: Services, review_ids: list[int]) -> list[Review 
     """The reviews with these ids, in the same order (None where there is none): public, as
     on the member card."""
     async with services.db.lookups() as session:
-        rows = (await session.scalars(select(Review).where(col(Review.id).in_(review_ids)))).all()
-    by_id = {r.id: r for r in rows}
-    return [by_id.get(i) for i in review_ids]
+        return await rows_by_id(session, Review, review_ids)

@@ -1,5 +1,6 @@
-"""What every business rule runs against: the database, the economy, the event hub, and
-what this process has learnt of where listings are."""
+"""What every business rule runs against: the database, the settings of each rule (the
+economy, rate limits, lifetimes, mail), the event hub, and what this process has learnt of
+where listings are."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from models import Database
 from realtime.events import Event, routes
 from realtime.hub import Hub
 from resolvers.economy import Economy
+from resolvers.lifetimes import Lifetimes
 from resolvers.mail import MailSettings
+from resolvers.rate_limits import RateLimits
 from resolvers.rings import RingHints
 
 
@@ -46,6 +49,8 @@ class Services:
     hub: Hub
     rings: RingHints = field(default_factory=RingHints)
     mail: MailSettings = field(default_factory=MailSettings)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    lifetimes: Lifetimes = field(default_factory=Lifetimes)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:

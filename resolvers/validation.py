@@ -6,6 +6,7 @@ import math
 import re
 import unicodedata
 
+from models.columns import EMAIL_LENGTH
 from resolvers.errors import DomainError, ErrorCode, Problem
 from resolvers.geo import GeoPoint
 from resolvers.translations import N_
@@ -70,7 +71,7 @@ def normalise_email(value: str) -> str:
 
 def is_email(normalised: str) -> bool:
     return (
-        len(normalised) <= 254
+        len(normalised) <= EMAIL_LENGTH
         and _EMAIL.match(normalised) is not None
         and not has_control_characters(normalised)
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from models.columns import BIO_LENGTH, DISPLAY_NAME_LENGTH
 from resolvers import auth, members
-from resolvers.members import KEEP, ProfileChanges
+from resolvers.members import KEEP, MAX_SKILL_LENGTH, MAX_SKILLS, ProfileChanges
 from schema.context import Info
 from schema.errors import UserError, payload_or_user_errors
 from schema.geo import GeoPointInput
@@ -18,7 +19,7 @@ from schema.permissions import IsAuthenticated, signed_in_id
 class RegisterInput:
     email: str
     password: str = strawberry.field(description="10 to 128 characters.")
-    display_name: str = strawberry.field(description="1 to 60 characters.")
+    display_name: str = strawberry.field(description=f"1 to {DISPLAY_NAME_LENGTH} characters.")
     location: GeoPointInput | None = None
 
 
@@ -31,9 +32,12 @@ class LoginInput:
 @strawberry.input(description="Only the fields given change; null clears bio, skills, location.")
 class UpdateProfileInput:
     display_name: str | None = strawberry.UNSET
-    bio: str | None = strawberry.field(default=strawberry.UNSET, description="At most 1,000.")
+    bio: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"At most {BIO_LENGTH:,}."
+    )
     skills: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="At most 20, each at most 40 characters."
+        default=strawberry.UNSET,
+        description=f"At most {MAX_SKILLS}, each at most {MAX_SKILL_LENGTH} characters.",
     )
     location: GeoPointInput | None = strawberry.UNSET
     idempotency_key: str | None = IDEMPOTENCY_KEY

@@ -28,11 +28,9 @@ class Alert(Node):
     def __post_init__(self) -> None:
         self.id = encode_id("Alert", self.row.id)
 
-    @strawberry.field
-    def near(self) -> GeoPoint:
-        shown = GeoPoint.shown(Point(self.row.latitude, self.row.longitude), exact=True)
-        assert shown is not None
-        return shown
+    @strawberry.field(graphql_type=GeoPoint)
+    def near(self) -> Point:
+        return Point(self.row.latitude, self.row.longitude)
 
     @strawberry.field
     def radius_km(self) -> float:

@@ -10,6 +10,7 @@ import strawberry
 from realtime.fanout import TooSlow
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
+from resolvers.geo import told_km
 from schema.context import Info
 from schema.conversations import Message
 from schema.errors import bad_user_input
@@ -87,7 +88,7 @@ class CommunitySubscription:
                 fresh_loaders(info)
                 yield ListingFeedEvent(
                     cursor=encode_id(LISTING_CURSOR, found.position),
-                    distance_km=found.distance_km,
+                    distance_km=told_km(found.distance_km),
                     listing=Listing(row=found.listing, author_row=found.author),
                 )
         except TooSlow:

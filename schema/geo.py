@@ -1,4 +1,9 @@
-"""Points on the map, as clients send and read them."""
+"""Points on the map, as clients send and read them.
+
+A point read is a `resolvers.geo.GeoPoint`, already as the viewer may see it (the resolvers
+decide: exact for its owner, rounded for anyone else); `GeoPoint` here declares its GraphQL
+type, and fields of that type answer the resolvers' point, whose attributes it reads.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,3 @@ class GeoPointInput:
 class GeoPoint:
     latitude: float
     longitude: float
-
-    @classmethod
-    def shown(cls, point: Point | None, *, exact: bool) -> GeoPoint | None:
-        if point is None:
-            return None
-        shown = point.shown(to_owner=exact)
-        return cls(latitude=shown.latitude, longitude=shown.longitude)

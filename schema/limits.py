@@ -99,7 +99,7 @@ def _is_introspection(field: FieldNode) -> bool:
     return field.name.value in ("__schema", "__type")
 
 
-class _Shape:
+class _DepthAndAliases:
     """Depth and alias count of selection sets, each fragment measured once.
 
     Memoised by fragment, so a document that spreads fragments inside fragments cannot make
@@ -154,8 +154,8 @@ def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
 
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            shape = _Shape(_fragments(context.document))
-            measures = [shape.of(op.selection_set) for op in _operations(context.document)]
+            measure = _DepthAndAliases(_fragments(context.document))
+            measures = [measure.of(op.selection_set) for op in _operations(context.document)]
             depth = max((d for d, _ in measures), default=0)
             aliases = sum(a for _, a in measures)
             if depth > max_depth:

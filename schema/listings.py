@@ -10,9 +10,11 @@ import strawberry
 
 from models import Listing as ListingRow
 from models import Member as MemberRow
+from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH
 from resolvers import listings
 from resolvers.categories import CATEGORIES
 from resolvers.errors import DomainError, invalid
+from resolvers.geo import GeoPoint as Point
 from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import LocalisedError, UserError, bad_user_input, payload_or_user_errors
@@ -68,13 +70,12 @@ class Listing(Node):
         self.updated_at = row.updated_at
         self.expires_at = row.expires_at
 
-    @strawberry.field(description="Exact for its author, rounded to about 1 km for others.")
-    def location(self, info: Info) -> GeoPoint:
-        shown = GeoPoint.shown(
-            listings.location_of(self.row), exact=info.context.viewer_id == self.row.author_id
-        )
-        assert shown is not None
-        return shown
+    @strawberry.field(
+        description="Exact for its author, rounded to about 1 km for others.",
+        graphql_type=GeoPoint,
+    )
+    def location(self, info: Info) -> Point:
+        return listings.location_seen_by(self.row, info.context.viewer_id)
 
     @strawberry.field(graphql_type=Member)
     def author(self, info: Info) -> Member | Awaitable[Member]:
@@ -103,8 +104,8 @@ class CreateListingInput:
     type: ListingType
     kind: ListingKind
     category: str = strawberry.field(description="A slug from `categories`.")
-    title: str = strawberry.field(description="1 to 120 characters.")
-    description: str = strawberry.field(description="At most 4,000 characters.")
+    title: str = strawberry.field(description=f"1 to {TITLE_LENGTH} characters.")
+    description: str = strawberry.field(description=f"At most {DESCRIPTION_LENGTH:,} characters.")
     digos: int = strawberry.field(description="0 (a gift) to INDIGO_MAX_PRICE.")
     location: GeoPointInput
     idempotency_key: str | None = IDEMPOTENCY_KEY

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import listings_map
 from resolvers.errors import DomainError
+from resolvers.geo import GeoPoint as Point
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.geo import GeoPoint
@@ -25,7 +26,7 @@ class BoxInput:
 
 @strawberry.type(description="Listings near each other, counted from their rounded points.")
 class MapCluster:
-    center: GeoPoint
+    center: Point = strawberry.field(graphql_type=GeoPoint)
     count: int
 
 
@@ -63,9 +64,7 @@ class ListingsMapQuery:
         return MapView(
             listings=[Listing(row=row) for row in view.listings],
             clusters=[
-                MapCluster(
-                    center=GeoPoint(latitude=c.latitude, longitude=c.longitude), count=c.count
-                )
+                MapCluster(center=Point(c.latitude, c.longitude), count=c.count)
                 for c in view.clusters
             ],
         )

@@ -11,6 +11,8 @@ import strawberry
 from models import Member as MemberRow
 from resolvers import conversations, ledger, members, notifications
 from resolvers.errors import DomainError, invalid
+from resolvers.geo import GeoPoint as Point
+from resolvers.standpoints import Standpoint, standpoint_of
 from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import bad_user_input
@@ -66,17 +68,20 @@ class Member(Node):
         self.skills = list(self.row.skills)
         self.member_since = self.row.created_at
 
-    def _seen_by_owner(self, info: Info) -> bool:
-        return self.shown_to_owner or info.context.viewer_id == self.row.id
+    def _standpoint(self, info: Info) -> Standpoint:
+        viewer_id = self.row.id if self.shown_to_owner else info.context.viewer_id
+        return standpoint_of(self.row.id, viewer_id)
 
-    @strawberry.field(description="Exact for yourself, rounded to about 1 km for others.")
-    def location(self, info: Info) -> GeoPoint | None:
-        return GeoPoint.shown(members.location_of(self.row), exact=self._seen_by_owner(info))
+    @strawberry.field(
+        description="Exact for yourself, rounded to about 1 km for others.",
+        graphql_type=GeoPoint | None,
+    )
+    def location(self, info: Info) -> Point | None:
+        return members.location_seen_from(self.row, self._standpoint(info))
 
     @strawberry.field(description="Visible to this member alone.")
     def email(self, info: Info) -> str | None:
-        if not self.shown_to_owner:
-            require_owner(info, self.row.id, N_("a member's email"))
+        require_owner(self._standpoint(info), N_("a member's email"))
         return self.row.email
 
     @strawberry.field(
@@ -84,31 +89,28 @@ class Member(Node):
         "Visible to this member alone."
     )
     def email_confirmed(self, info: Info) -> bool | None:
-        if not self.shown_to_owner:
-            require_owner(info, self.row.id, N_("whether a member's email is confirmed"))
+        require_owner(self._standpoint(info), N_("whether a member's email is confirmed"))
         return self.row.email_confirmed_at is not None
 
     @strawberry.field(description="Messages to you not read yet; null for anyone else.")
     async def unread_messages(self, info: Info) -> int | None:
-        if not self._seen_by_owner(info):
+        if self._standpoint(info) is not Standpoint.OWNER:
             return None
         assert self.row.id is not None
         return await conversations.unread_messages(info.context.services, self.row.id)
 
     @strawberry.field(description="Your notifications not read yet; null for anyone else.")
     async def unread_notifications(self, info: Info) -> int | None:
-        if not self._seen_by_owner(info):
+        if self._standpoint(info) is not Standpoint.OWNER:
             return None
         assert self.row.id is not None
         return await notifications.unread_count(info.context.services, self.row.id)
 
     @strawberry.field(description="Visible to this member alone.")
     async def wallet(self, info: Info) -> Wallet | None:
-        if not self.shown_to_owner:
-            require_owner(info, self.row.id, N_("a member's wallet"))
+        require_owner(self._standpoint(info), N_("a member's wallet"))
         assert self.row.id is not None
-        async with info.context.services.db.read() as session:
-            return Wallet.from_wallet(await ledger.wallet(session, self.row.id))
+        return Wallet.from_wallet(await members.wallet_of(info.context.services, self.row.id))
 
     @strawberry.field(description="What this member did for others.")
     async def recognition(self, info: Info) -> Annotated[Recognition, REVIEWS]:

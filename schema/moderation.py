@@ -147,10 +147,6 @@ class RestoreMemberPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _page_info(has_next: bool, cursors: list[str]) -> PageInfo:
-    return PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None)
-
-
 @strawberry.type
 class ModerationQuery:
     @strawberry.field(description="Open reports, oldest first.", permission_classes=MODERATORS)
@@ -162,9 +158,7 @@ class ModerationQuery:
         edges = [
             ReportEdge(cursor=encode_id("Report", r.id), node=Report(row=r)) for r in page.items
         ]
-        return ReportConnection(
-            edges=edges, page_info=_page_info(page.has_next, [e.cursor for e in edges])
-        )
+        return ReportConnection(edges=edges, page_info=PageInfo.forward(page.has_next, edges))
 
     @strawberry.field(
         description="Every moderation action, the latest first.", permission_classes=MODERATORS
@@ -181,7 +175,7 @@ class ModerationQuery:
             for e in page.items
         ]
         return ModerationLogConnection(
-            edges=edges, page_info=_page_info(page.has_next, [e.cursor for e in edges])
+            edges=edges, page_info=PageInfo.forward(page.has_next, edges)
         )
 
 

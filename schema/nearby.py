@@ -11,6 +11,7 @@ import strawberry
 
 from resolvers import nearby
 from resolvers.errors import DomainError, invalid
+from resolvers.geo import told_km
 from resolvers.pages import DEFAULT_PAGE
 from resolvers.translations import N_
 from schema.context import Info
@@ -100,15 +101,12 @@ class NearbyQuery:
         edges = [
             NearbyEdge(
                 cursor=encode_cursor(found.position),
-                distance_km=round(found.position.distance_km, 3),
+                distance_km=told_km(found.position.distance_km),
                 node=Listing(row=found.listing, author_row=found.author),
             )
-            for found in page.found
+            for found in page.items
         ]
         return NearbyConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.forward(page.has_next, edges),
         )

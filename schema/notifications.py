@@ -180,9 +180,7 @@ class NotificationQuery:
         ]
         return NotificationConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=PageInfo.forward(page.has_next, edges),
         )
 
     @strawberry.field(

@@ -7,6 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from models import Member
+from resolvers.standpoints import Standpoint
 from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import forbidden, unauthenticated
@@ -27,11 +28,11 @@ def signed_in(info: Info) -> Member:
     return info.context.viewer
 
 
-def require_owner(info: Info, owner_id: int | None, what: str) -> None:
+def require_owner(standpoint: Standpoint, what: str) -> None:
     """Only the owner reads `what`: anyone else gets UNAUTHENTICATED or FORBIDDEN."""
-    if info.context.viewer is None:
+    if standpoint is Standpoint.ANONYMOUS:
         raise unauthenticated(N_("sign in first: {what} is private"), what=what)
-    if info.context.viewer_id != owner_id:
+    if standpoint is Standpoint.MEMBER:
         raise forbidden(N_("{what} is visible to its owner alone"), what=what)
 
 

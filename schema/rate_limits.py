@@ -1,14 +1,13 @@
-"""Mutations rate-limited per member, or per client address when no one is signed in.
+"""Every mutation counted against the rate limit of resolvers.rate_limits, per member or per
+client address when no one is signed in.
 
-Counted in the database (resolvers/rate_limits), so every process shares the count. A refused
-mutation answers its own payload with a RATE_LIMITED userError and a retry hint, and runs
-nothing. Login is left out: it has its own, stricter limit per email and per address.
+A refused mutation answers its own payload with a RATE_LIMITED userError and a retry hint,
+and runs nothing. Login is left out: it has its own, stricter limit per email and per address.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any, cast
 
 import strawberry
@@ -17,18 +16,12 @@ from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
-from resolvers.rate_limits import count_hit, rate_limited
+from resolvers.errors import DomainError
+from resolvers.rate_limits import count_mutation
 from schema.context import Info
 from schema.errors import Payload, user_errors
 
 EXEMPT = frozenset({"login"})
-
-
-@dataclass(frozen=True, slots=True)
-class Root:
-    """The root value of every operation: the app's own policy for its root fields."""
-
-    mutations_per_minute: int
 
 
 class MutationRateLimit(FieldExtension):
@@ -45,22 +38,12 @@ class MutationRateLimit(FieldExtension):
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        if isinstance(source, Root):
-            wait = await _count(info, source.mutations_per_minute)
-            if wait is not None:
-                return self.payload(user_errors=user_errors(rate_limited(wait)))
+        context = info.context
+        try:
+            await count_mutation(context.services, context.viewer_id, context.client_address)
+        except DomainError as error:
+            return self.payload(user_errors=user_errors(error))
         return await next_(source, info, **kwargs)
-
-
-async def _count(info: Info, limit: int) -> int | None:
-    context = info.context
-    who = (
-        f"member:{context.viewer_id}"
-        if context.viewer_id is not None
-        else f"client:{context.client_address}"
-    )
-    async with context.services.unit_of_work() as work:
-        return await count_hit(work.session, f"mutation:{who}", limit=limit)
 
 
 def rate_limit_mutations(mutation: type) -> None:

@@ -109,9 +109,7 @@ async def reviews_of(
     edges = [ReviewEdge(cursor=encode_id("Review", r.id), node=Review(row=r)) for r in page.items]
     return ReviewConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-        ),
+        page_info=PageInfo.forward(page.has_next, edges),
     )
 
 

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from indigo.settings import Settings
 from models import Database, Member
-from resolvers.geo import GeoPoint
-from resolvers.nearby import EARTH_RADIUS_KM, haversine_km
+from resolvers.geo import EARTH_RADIUS_KM, GeoPoint, haversine_km
 from tests.api import Api
 from tests.live import Served, feed_variables, post_appeal, served, subscribed
 from tests.test_community_feeds import post

@@ -17,9 +17,9 @@ from starlette.applications import Starlette
 
 from indigo.app import SCHEDULED_JOBS
 from models import Database, Listing, ListingKind, ListingStatus, ListingType, Member
-from resolvers.geo import GeoPoint
+from resolvers.geo import EARTH_RADIUS_KM, GeoPoint, haversine_km
 from resolvers.listings import ListingDraft, new_listing
-from resolvers.nearby import EARTH_RADIUS_KM, bounding_box, haversine_km
+from resolvers.nearby import bounding_box
 from schema.ids import decode_id, encode_id
 from tests.api import Api, error_codes
 

@@ -14,6 +14,7 @@ from models import Database, Listing, ListingType, Member
 from resolvers import ledger
 from resolvers.categories import SLUGS
 from resolvers.economy import Economy
+from resolvers.lifetimes import Lifetimes
 from tests.api import Api
 
 PARIS = {"latitude": 48.8566, "longitude": 2.3522}
@@ -22,7 +23,7 @@ PARIS = {"latitude": 48.8566, "longitude": 2.3522}
 async def test_the_demo_network_follows_the_rules_and_answers_searches(
     api: Api, database: Database
 ) -> None:
-    seeded = await seed_demo(database, Economy())
+    seeded = await seed_demo(database, Economy(), Lifetimes())
 
     async with database.read() as session:
         members = await session.scalar(select(func.count()).select_from(Member))
