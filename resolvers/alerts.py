@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import col, func, select
 
 from models import Alert, Listing, ListingType, Member, NotificationKind
+from models.lookups import rows_by_id
 from resolvers import blocks
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
@@ -113,15 +114,7 @@ async def get_alerts(
     """The alerts with these ids, in the same order: None where there is none or it is not
     `member_id`'s."""
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(
-                select(Alert).where(
-                    col(Alert.id).in_(alert_ids), col(Alert.member_id) == member_id
-                )
-            )
-        ).all()
-    by_id = {a.id: a for a in rows}
-    return [by_id.get(i) for i in alert_ids]
+        return await rows_by_id(session, Alert, alert_ids, col(Alert.member_id) == member_id)
 
 
 def matches(alert: Alert, listing: Listing, text: str) -> bool:

@@ -14,6 +14,7 @@ from sqlmodel import col, func, select
 from sqlmodel.sql.expression import Select
 
 from models import Conversation, ConversationMember, Message
+from models.lookups import in_order_of
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
 from resolvers.services import Services
@@ -28,6 +29,10 @@ class SeenConversation:
     member_id: int
     other_id: int
     read_up_to: int
+
+    @property
+    def id(self) -> int | None:
+        return self.row.id
 
 
 def _seen_by(member_id: int) -> Select[Conversation, int, int]:
@@ -67,8 +72,7 @@ async def get_conversations(
     query = _seen_by(member_id).where(col(Conversation.id).in_(list(conversation_ids)))
     async with services.db.lookups() as session:
         rows = (await session.execute(query)).all()
-    by_id = {view.row.id: view for view in _views(member_id, rows)}
-    return [by_id.get(i) for i in conversation_ids]
+    return in_order_of(conversation_ids, _views(member_id, rows))
 
 
 async def unread_counts(
@@ -178,8 +182,7 @@ async def get_messages(
                 )
             )
         ).all()
-    by_id = {m.id: m for m in rows}
-    return [by_id.get(i) for i in message_ids]
+    return in_order_of(message_ids, rows)
 
 
 async def mark_read(

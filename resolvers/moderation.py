@@ -24,6 +24,7 @@ from models import (
     Suspension,
 )
 from models.columns import utcnow
+from models.lookups import rows_by_id
 from resolvers import exchanges, sanctions, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.moderators import moderates
@@ -92,15 +93,7 @@ async def get_log_entries(
     """The log entries with these ids, in the same order; all None unless `member_id` is a
     moderator."""
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(
-                select(ModerationLogEntry).where(
-                    col(ModerationLogEntry.id).in_(entry_ids), moderates(member_id)
-                )
-            )
-        ).all()
-    by_id = {e.id: e for e in rows}
-    return [by_id.get(i) for i in entry_ids]
+        return await rows_by_id(session, ModerationLogEntry, entry_ids, moderates(member_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from sqlmodel import col, func, select
 
 from models import Delivery, Listing, Member, Notification, NotificationKind, NotificationSetting
 from models.columns import utcnow
+from models.lookups import rows_by_id
 from realtime.events import NotificationAdded
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import take_feed_turns
@@ -234,13 +235,6 @@ async def get_notifications(
     """The notifications with these ids, in the same order: None where there is none or it
     is not `member_id`'s (no one else may see it)."""
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(
-                select(Notification).where(
-                    col(Notification.id).in_(notification_ids),
-                    col(Notification.member_id) == member_id,
-                )
-            )
-        ).all()
-    by_id = {n.id: n for n in rows}
-    return [by_id.get(i) for i in notification_ids]
+        return await rows_by_id(
+            session, Notification, notification_ids, col(Notification.member_id) == member_id
+        )

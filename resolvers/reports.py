@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import Listing, Member, Message, Report, ReportReason
+from models.lookups import rows_by_id
 from resolvers import conversations, idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.moderators import moderates
@@ -150,13 +151,9 @@ async def get_reports(
     """The reports with these ids, in the same order: None where there is none, or where
     `member_id` is neither its reporter nor a moderator."""
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(
-                select(Report).where(
-                    col(Report.id).in_(report_ids),
-                    (col(Report.reporter_id) == member_id) | moderates(member_id),
-                )
-            )
-        ).all()
-    by_id = {r.id: r for r in rows}
-    return [by_id.get(i) for i in report_ids]
+        return await rows_by_id(
+            session,
+            Report,
+            report_ids,
+            (col(Report.reporter_id) == member_id) | moderates(member_id),
+        )
