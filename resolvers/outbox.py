@@ -74,14 +74,15 @@ async def send_due_mail(
 ) -> int:
     """Send every mail due by `now`, oldest first, one batch at a time: the number sent."""
     try:
-        return await _send_due(sessions, settings, postman, now)
+        sent = await _send_due(sessions, settings, postman, now)
     finally:
         await postman.close()
-        async with sessions.read() as session:
-            waiting = await session.scalar(
-                select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
-            )
-        OUTBOX_DEPTH.set(waiting or 0)
+    async with sessions.read() as session:
+        waiting = await session.scalar(
+            select(func.count()).select_from(Mail).where(col(Mail.sent_at).is_(None))
+        )
+    OUTBOX_DEPTH.set(waiting or 0)
+    return sent
 
 
 async def _send_due(

@@ -1,4 +1,5 @@
-"""Pages of a list read newest first, by keyset: what comes after the last one seen."""
+"""Pages of a list read by keyset, in the list's own order: what comes after the last one
+seen."""
 
 from __future__ import annotations
 
