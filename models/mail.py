@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from models.columns import UTCDateTime, utcnow
+from models.columns import EMAIL_LENGTH, MAIL_SUBJECT_LENGTH, UTCDateTime, utcnow
 
 UNSENT = text("sent_at IS NULL")
 
@@ -24,8 +24,8 @@ class Mail(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
-    to_address: str = Field(max_length=254)
-    subject: str = Field(max_length=200)
+    to_address: str = Field(max_length=EMAIL_LENGTH)
+    subject: str = Field(max_length=MAIL_SUBJECT_LENGTH)
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from models.columns import UTCDateTime, utcnow
+from models.columns import MODERATION_REASON_LENGTH, UTCDateTime, utcnow
 
 
 class ModerationAction(StrEnum):
@@ -52,7 +52,7 @@ class ModerationLogEntry(SQLModel, table=True):
     listing_id: int | None = Field(default=None, foreign_key="listing.id")
     message_id: int | None = Field(default=None, foreign_key="message.id")
     report_id: int | None = Field(default=None, foreign_key="report.id")
-    reason: str = Field(max_length=1000)
+    reason: str = Field(max_length=MODERATION_REASON_LENGTH)
     outcome: str = Field(default="", max_length=1000)
     suspend_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.columns import UTCDateTime, utcnow
+from models.columns import REVIEW_COMMENT_LENGTH, UTCDateTime, utcnow
 
 
 class Review(SQLModel, table=True):
@@ -26,6 +26,6 @@ class Review(SQLModel, table=True):
     author_id: int = Field(foreign_key="member.id")
     subject_id: int = Field(foreign_key="member.id")
     rating: int
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: str | None = Field(default=None, max_length=REVIEW_COMMENT_LENGTH)
     idempotency_key: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.columns import UTCDateTime, utcnow
+from models.columns import REPORT_DETAILS_LENGTH, UTCDateTime, utcnow
 
 
 class ReportReason(StrEnum):
@@ -39,7 +39,7 @@ class Report(SQLModel, table=True):
     listing_id: int | None = Field(default=None, foreign_key="listing.id")
     message_id: int | None = Field(default=None, foreign_key="message.id")
     reason: ReportReason = Field(sa_type=String(20))
-    details: str | None = Field(default=None, max_length=1000)
+    details: str | None = Field(default=None, max_length=REPORT_DETAILS_LENGTH)
     status: ReportStatus = Field(default=ReportStatus.OPEN, sa_type=String(10))
     idempotency_key: str | None = Field(default=None, max_length=100)
     request: str = Field(max_length=200)

@@ -23,7 +23,7 @@ from models import (
     ReportStatus,
     Suspension,
 )
-from models.columns import utcnow
+from models.columns import MODERATION_REASON_LENGTH, utcnow
 from models.lookups import rows_by_id
 from resolvers import exchanges, sanctions, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
@@ -34,7 +34,6 @@ from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
-MAX_REASON = 1000
 REPORT_ACTIONS = frozenset(ModerationAction) - {ModerationAction.RESTORE_MEMBER}
 
 
@@ -48,7 +47,9 @@ class Decision:
 
 def _checked(decision: Decision) -> Decision:
     checks = Checks()
-    reason = checks.text("reason", decision.reason, min_length=1, max_length=MAX_REASON)
+    reason = checks.text(
+        "reason", decision.reason, min_length=1, max_length=MODERATION_REASON_LENGTH
+    )
     if decision.action not in REPORT_ACTIONS:
         checks.refuse("action", N_("is not a decision on a report"))
     if decision.action is ModerationAction.SUSPEND_MEMBER:
@@ -261,7 +262,7 @@ async def restore_member(
     revoked (they sign in again) and the exchanges it cancelled stay cancelled: the log entry
     says so."""
     checks = Checks()
-    reason = checks.text("reason", reason, min_length=1, max_length=MAX_REASON)
+    reason = checks.text("reason", reason, min_length=1, max_length=MODERATION_REASON_LENGTH)
     checks.done()
     async with services.unit_of_work() as work:
         member = await work.session.get(Member, member_id)

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models import NotificationKind
+from models.columns import MAIL_SUBJECT_LENGTH
 from resolvers.languages import ENGLISH, LANGUAGES
 from resolvers.translations import N_, translate
-
-SUBJECT_LENGTH = 200
 
 _TEXTS: dict[NotificationKind, str] = {
     NotificationKind.EXCHANGE_REQUESTED: N_("{actor} asked for “{listing}”"),
@@ -86,7 +85,7 @@ def notification_mail(
     language = _offered(language)
     text = notification_text(told, language)
     # A title may hold line breaks; a header may not.
-    subject = " ".join(f"Indigo: {text}".split())[:SUBJECT_LENGTH]
+    subject = " ".join(f"Indigo: {text}".split())[:MAIL_SUBJECT_LENGTH]
     return MailText(subject=subject, body=_letter(name, [text], language, link, settings))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import Listing, Member, Message, Report, ReportReason
+from models.columns import REPORT_DETAILS_LENGTH
 from models.lookups import rows_by_id
 from resolvers import conversations, idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
@@ -18,7 +19,6 @@ from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
-MAX_DETAILS = 1000
 TARGETS = ("memberId", "listingId", "messageId")
 
 
@@ -56,7 +56,7 @@ def _checked(draft: ReportDraft) -> ReportDraft:
     details = (
         None
         if draft.details is None
-        else checks.text("details", draft.details, max_length=MAX_DETAILS) or None
+        else checks.text("details", draft.details, max_length=REPORT_DETAILS_LENGTH) or None
     )
     idempotency.check_key(checks, draft.idempotency_key)
     checks.done()

@@ -20,7 +20,7 @@ from models import (
     Transfer,
     TransferKind,
 )
-from models.columns import utcnow
+from models.columns import REVIEW_COMMENT_LENGTH, utcnow
 from models.lookups import rows_by_id
 from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
@@ -31,7 +31,6 @@ from resolvers.translations import N_
 from resolvers.validation import Checks
 
 REVIEW_WINDOW = timedelta(days=30)
-MAX_COMMENT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ def _checked(draft: ReviewDraft) -> ReviewDraft:
     comment = (
         None
         if draft.comment is None
-        else checks.text("comment", draft.comment, max_length=MAX_COMMENT) or None
+        else checks.text("comment", draft.comment, max_length=REVIEW_COMMENT_LENGTH) or None
     )
     idempotency.check_key(checks, draft.idempotency_key)
     checks.done()

@@ -12,6 +12,7 @@ from strawberry.permission import BasePermission
 
 from models import ModerationAction
 from models import ModerationLogEntry as LogRow
+from models.columns import MODERATION_REASON_LENGTH
 from resolvers import moderation, moderators
 from resolvers.moderation import Decision
 from resolvers.translations import N_
@@ -123,7 +124,9 @@ class ModerationLogConnection:
 class ResolveReportInput:
     report_id: strawberry.ID
     action: ModerationAction
-    reason: str = strawberry.field(description="Why: 1 to 1,000 characters, kept in the log.")
+    reason: str = strawberry.field(
+        description=f"Why: 1 to {MODERATION_REASON_LENGTH:,} characters, kept in the log."
+    )
     suspend_until: datetime | None = strawberry.field(
         default=None, description="With SUSPEND_MEMBER: when the suspension ends."
     )
