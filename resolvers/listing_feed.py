@@ -1,5 +1,5 @@
-"""The all-listings live feed (`listingCreated`): every new offer, need and appeal within a
-circle, replayed from a cursor, then live (resolvers/feeds.py).
+"""The live feed of new listings within a circle (`listingCreated`, and `appealCreated`,
+which is this feed kept to appeals), replayed from a cursor, then live (resolvers/feeds.py).
 
 The cursor is a listing's position in the feed, given after its listing committed by a
 sequencer that takes one listing at a time across processes and publishes it before letting
@@ -10,6 +10,7 @@ whose process stopped between its commit and its position is given one by a sche
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -24,14 +25,18 @@ from realtime.channels import cells_in_box
 from realtime.events import ListingCreated
 from realtime.fanout import Notice
 from resolvers import blocks, members
-from resolvers.appeal_feed import FeedRequest, check_feed
+from resolvers.categories import SLUGS
 from resolvers.feeds import FeedSource, replayed_then_live
 from resolvers.geo import GRID_REACH_KM, GeoPoint
 from resolvers.nearby import Box, bounding_box, haversine_km
 from resolvers.scheduler import Job
 from resolvers.services import Services
+from resolvers.translations import N_
+from resolvers.validation import Checks
 
 LISTING_FEED_TURN = "listing-feed"
+# A neighbourhood, not a country: a circle this wide already covers a few hundred cells.
+MAX_RADIUS_KM = 100.0
 REPLAY_PAGE = 100
 # A listing this long without a position lost its process before it got one.
 ORPHAN_AFTER = timedelta(seconds=10)
@@ -57,7 +62,7 @@ class FeedListing:
     listing: Listing
     author: Member | None
     distance_km: float
-    notice: Notice | None = None
+    notice: Notice | None = None  # what announced it live, shared by the process's helpers
 
 
 async def enter_feed(services: Services, listings: Collection[Listing]) -> None:
@@ -112,11 +117,38 @@ async def place_orphans(services: Services, due: datetime) -> None:
 PLACE_ORPHAN_LISTINGS = Job("place-orphan-listings", place_orphans)
 
 
+async def position_after_appeal(services: Services, appeal_id: int) -> int:
+    """Where to resume for a cursor of the appeal feed as it was before positions: the appeal
+    it names. Those appeals committed in id order, so every appeal with a greater id is
+    replayed; one placed before an appeal with a smaller id (both posted in the same
+    moment) may come a second time, none is missed."""
+    async with services.db.read() as session:
+        following = await session.scalar(
+            select(func.min(col(ListingFeedEntry.position))).where(
+                col(ListingFeedEntry.listing_id) > appeal_id
+            )
+        )
+    return following - 1 if following is not None else await _latest(services)
+
+
+def check_feed(request: ListingFeedRequest) -> None:
+    checks = Checks()
+    checks.point("near", request.near)
+    if not (math.isfinite(request.radius_km) and 0 < request.radius_km <= MAX_RADIUS_KM):
+        checks.refuse(
+            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
+        )
+    unknown = sorted(set(request.categories or ()) - SLUGS)
+    if unknown:
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
+    checks.done()
+
+
 def listing_feed(
     services: Services, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
     """The feed, or a DomainError now (not at the first listing) if the request is wrong."""
-    check_feed(FeedRequest(request.near, request.radius_km, request.categories))
+    check_feed(request)
     return _feed(services, request, on_overflow)
 
 
@@ -135,6 +167,7 @@ async def _feed(
         listing_id = notice.body.get("id")
         if not isinstance(listing_id, int):
             return None
+        # Loaded once per process for every feed that hears it, whatever its types.
         found = await notice.once(("listing", listing_id), _loader(services, listing_id))
         return None if found is None else _matching(request, position, *found, notice)
 
@@ -157,6 +190,7 @@ async def _replay(
     services: Services, request: ListingFeedRequest, box: Box, after: int
 ) -> AsyncIterator[tuple[FeedListing | None, int]]:
     last = after
+    of_types = [col(Listing.type).in_(request.types)] if request.types else []
     while True:
         async with services.db.read() as session:
             page = (
@@ -165,6 +199,7 @@ async def _replay(
                     .join(Listing, col(Listing.id) == col(ListingFeedEntry.listing_id))
                     .where(
                         col(ListingFeedEntry.position) > last,
+                        *of_types,
                         col(Listing.latitude).between(box.south, box.north),
                         or_(
                             *(
@@ -213,6 +248,7 @@ def _matching(
         return None
     if request.categories and listing.category not in request.categories:
         return None
+    # Measured to the point others are shown, so that no feed tells more than the grid.
     shown = GeoPoint(listing.latitude, listing.longitude).rounded()
     distance = haversine_km(request.near, shown)
     if distance > request.radius_km:
