@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, func, or_, select
 
 from models import Listing, ListingFeedEntry, ListingStatus, ListingType, Member
@@ -67,22 +68,30 @@ class FeedListing:
 
 async def enter_feed(services: Services, listings: Collection[Listing]) -> None:
     """Give committed listings their positions, in this order, and announce them."""
-    async with services.db.turn(LISTING_FEED_TURN), services.unit_of_work() as work:
-        insert = upsert(work.session)
-        for listing in listings:
-            assert listing.id is not None
-            position = await work.session.scalar(
-                insert(ListingFeedEntry)
-                .values(listing_id=listing.id)
-                .on_conflict_do_nothing(index_elements=["listing_id"])
-                .returning(col(ListingFeedEntry.position))
-            )
-            if position is not None:  # not placed already by the job below
-                # Announced in the cells of its rounded point, the one others are shown.
-                shown = GeoPoint(listing.latitude, listing.longitude).rounded()
-                work.publish_after_commit(
-                    ListingCreated(position, listing.id, shown.latitude, shown.longitude)
-                )
+    await services.db.sequence(LISTING_FEED_TURN, list(listings), partial(_place, services))
+
+
+async def _place(services: Services, held: AsyncConnection, listings: list[Listing]) -> None:
+    """Positions for these listings, by one statement, then their announcements in order, all
+    in the feed's turn: the next positions can only follow these, once announced."""
+    wanted = [{"listing_id": listing.id} for listing in listings]
+    if not wanted:
+        return
+    placed = (
+        await held.execute(
+            upsert(held)(ListingFeedEntry)
+            .values(wanted)
+            .on_conflict_do_nothing(index_elements=["listing_id"])  # placed by the job below
+            .returning(col(ListingFeedEntry.listing_id), col(ListingFeedEntry.position))
+        )
+    ).all()
+    by_id = {listing.id: listing for listing in listings}
+    announced = []
+    for listing_id, position in sorted(placed, key=lambda row: row[1]):
+        # Announced in the cells of its rounded point, the one others are shown.
+        shown = GeoPoint(by_id[listing_id].latitude, by_id[listing_id].longitude).rounded()
+        announced.append(ListingCreated(position, listing_id, shown.latitude, shown.longitude))
+    await services.publish(announced)
 
 
 async def place_orphans(services: Services, due: datetime) -> None:

@@ -229,7 +229,7 @@ async def test_listings_take_turns_for_their_feed_position_across_processes_unti
     order: list[str] = []
 
     async def waiting_appeal() -> None:
-        async with second.turn(LISTING_FEED_TURN):
+        async with second.exclusive(LISTING_FEED_TURN):
             order.append("second listing's turn")
 
     async def someone_waits_for_the_turn() -> bool:
@@ -240,7 +240,7 @@ async def test_listings_take_turns_for_their_feed_position_across_processes_unti
         return bool(waiting == 1)
 
     try:
-        async with first.turn(LISTING_FEED_TURN):
+        async with first.exclusive(LISTING_FEED_TURN):
             waiting = asyncio.create_task(waiting_appeal())
             await until(someone_waits_for_the_turn)
             order.append("first listing placed and published")
