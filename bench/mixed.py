@@ -31,13 +31,12 @@ from typing import Any
 import httpx
 
 from bench.fanout import fresh_database, percentile
-from models import Database
-from resolvers.audit import audit
 from tests.api import Api, SignedIn
 from tests.economy import post_listing
 from tests.postgres import admin, drop_database
 from tests.processes import uvicorn_process
 from tests.redis_server import redis_server
+from tests.test_fuzz import ledger_violations
 
 SERVER_SETTINGS = {
     "INDIGO_MUTATIONS_PER_MINUTE": "1000000",
@@ -233,13 +232,7 @@ async def measure(database_url: str, clients: int, seconds: float) -> Outcome:
                 if n ^ 1 < clients
             )
         )
-    database = Database(database_url)
-    try:
-        async with database.read() as session:
-            violations = await audit(session)
-    finally:
-        await database.dispose()
-    return Outcome(timings, seconds, violations)
+    return Outcome(timings, seconds, await ledger_violations(database_url))
 
 
 def report(outcome: Outcome, clients: int) -> str:

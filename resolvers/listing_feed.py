@@ -140,16 +140,23 @@ async def position_after_appeal(services: Services, appeal_id: int) -> int:
     return following - 1 if following is not None else await _latest(services)
 
 
-def check_feed(request: ListingFeedRequest) -> None:
-    checks = Checks()
-    checks.point("near", request.near)
-    if not (math.isfinite(request.radius_km) and 0 < request.radius_km <= MAX_RADIUS_KM):
+def check_circle(
+    checks: Checks, near: GeoPoint, radius_km: float, categories: Collection[str] | None
+) -> None:
+    """What a feed or an alert watches: a point, a radius and categories."""
+    checks.point("near", near)
+    if not (math.isfinite(radius_km) and 0 < radius_km <= MAX_RADIUS_KM):
         checks.refuse(
             "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
         )
-    unknown = sorted(set(request.categories or ()) - SLUGS)
+    unknown = sorted(set(categories or ()) - SLUGS)
     if unknown:
         checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
+
+
+def check_feed(request: ListingFeedRequest) -> None:
+    checks = Checks()
+    check_circle(checks, request.near, request.radius_km, request.categories)
     checks.done()
 
 
