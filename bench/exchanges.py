@@ -31,12 +31,11 @@ from sqlalchemy.engine import make_url
 
 from bench.cpu import cpu_seconds
 from indigo import migrations
-from models import Database
-from resolvers.audit import audit
 from tests.api import Api, SignedIn
 from tests.economy import exchange_of, post_listing
 from tests.postgres import admin, create_database, drop_database
 from tests.processes import uvicorn_process
+from tests.test_fuzz import ledger_violations
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Exchanges (`bench/exchanges.py`)"
@@ -158,12 +157,7 @@ async def _measure_and_audit(
     database_url: str, clients: int, seconds: float, processes: int
 ) -> Run:
     measured = await exchanges_per_second(database_url, clients, seconds, processes)
-    database = Database(database_url)
-    try:
-        async with database.read() as session:
-            violations = await audit(session)
-    finally:
-        await database.dispose()
+    violations = await ledger_violations(database_url)
     if violations:
         raise RuntimeError(f"the ledger audit failed: {violations[:5]}")
     return measured

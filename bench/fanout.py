@@ -299,8 +299,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def fresh_database(server: str) -> tuple[str, str]:
-    name = f"indigo_bench_fanout_{uuid.uuid4().hex[:8]}"
+def fresh_database(server: str, bench: str = "fanout") -> tuple[str, str]:
+    """A new migrated database on `server` for one run of a benchmark: its name and URL."""
+    name = f"indigo_bench_{bench}_{uuid.uuid4().hex[:8]}"
     with admin(server) as connection:
         create_database(connection, name)
     url = make_url(server).set(database=name).render_as_string(False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -21,15 +22,18 @@ from sqlalchemy.ext.asyncio import (
 )
 
 _WRITE = "indigo_write"
+T = TypeVar("T")
 
 
-def dialect(session: AsyncSession) -> str:
+def dialect(session: AsyncSession | AsyncConnection) -> str:
     """The database's dialect name: a few statements differ between SQLite and PostgreSQL."""
+    if isinstance(session, AsyncConnection):
+        return session.dialect.name
     assert session.bind is not None
     return session.bind.dialect.name
 
 
-def upsert(session: AsyncSession) -> Callable[[Any], Any]:
+def upsert(session: AsyncSession | AsyncConnection) -> Callable[[Any], Any]:
     """The `insert` of the session's dialect, the one with `on_conflict_do_*`: both dialects
     have it, with the same arguments, but SQLAlchemy keeps it per dialect."""
     return postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
@@ -55,6 +59,7 @@ class Database:
             )
         )
         self._turns: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, list[tuple[list[Any], asyncio.Future[None]]]] = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -82,24 +87,56 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def turn(self, name: str) -> AsyncIterator[None]:
-        """One holder of `name` at a time, in every process on this database, for the block.
+    async def exclusive(self, name: str) -> AsyncIterator[AsyncConnection]:
+        """Be the one holder of `name` in every process on this database, for the block, with
+        the connection that holds it, for the block's statements (each committed at once):
+        waiting for a pooled connection while holding `name` would make every process wait.
 
         Waiters queue on a local lock first, so a process spends at most one pooled connection
         on waiting. On PostgreSQL, that connection then takes a session advisory lock, which
         outlives the transactions inside the block; SQLite serves one process only.
         """
-        async with self._turns.setdefault(name, asyncio.Lock()):
+        async with self._turns.setdefault(name, asyncio.Lock()), self.engine.connect() as pooled:
+            # Each statement its own transaction: the fewest round trips while others wait.
+            held = await pooled.execution_options(isolation_level="AUTOCOMMIT")
             if self.is_sqlite:
-                yield
+                yield held
                 return
             key = {"key": zlib.crc32(name.encode())}
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            await held.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            try:
+                yield held
+            finally:
+                await held.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+    async def sequence(
+        self,
+        name: str,
+        items: Sequence[T],
+        handle: Callable[[AsyncConnection, list[T]], Awaitable[None]],
+    ) -> None:
+        """Hand `items` to `handle` as the one holder of `name` (`exclusive`), together with
+        the items that other tasks of this process bring while it waits: under load, one
+        turn serves many callers, rather than each waiting for the whole network's turns.
+        Raises what `handle` raised for them."""
+        waiting = self._waiting.setdefault(name, [])
+        done = asyncio.get_running_loop().create_future()
+        waiting.append((list(items), done))
+        async with self._turns.setdefault(f"{name} batch", asyncio.Lock()):
+            if not done.done():  # a caller before it took these items along
+                batch, waiting[:] = waiting[:], []
                 try:
-                    yield
-                finally:
-                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                    async with self.exclusive(name) as held:
+                        await handle(held, [item for taken, _ in batch for item in taken])
+                except BaseException as error:
+                    failure = error if isinstance(error, Exception) else RuntimeError(name)
+                    for _, other in batch:
+                        if other is not done:
+                            other.set_exception(failure)
+                    raise
+                for _, other in batch:
+                    other.set_result(None)
+        await done
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -135,5 +172,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(_WRITE, False)
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement its own transaction, as SQLite runs it with no BEGIN
+        immediate = options.get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -13,13 +13,6 @@ from realtime.channels import OUTBOX_CHANNEL, cell_channels, member_channel, sig
 
 
 @dataclass(frozen=True, slots=True)
-class AppealCreated:
-    listing_id: int
-    latitude: float
-    longitude: float
-
-
-@dataclass(frozen=True, slots=True)
 class ListingCreated:
     position: int
     listing_id: int
@@ -63,8 +56,7 @@ class SignInsRevoked:
 
 
 Event = (
-    AppealCreated
-    | ListingCreated
+    ListingCreated
     | ExchangeUpdated
     | WalletUpdated
     | NotificationAdded
@@ -77,9 +69,6 @@ Event = (
 def routes(event: Event) -> list[tuple[str, str]]:
     """The (channel, message) pairs that carry an event."""
     match event:
-        case AppealCreated(listing_id, latitude, longitude):
-            message = json.dumps({"appeal": listing_id})
-            return [(channel, message) for channel in cell_channels(latitude, longitude)]
         case ListingCreated(position, listing_id, latitude, longitude):
             message = json.dumps({"listing": position, "id": listing_id})
             return [(channel, message) for channel in cell_channels(latitude, longitude)]

@@ -4,7 +4,7 @@ subscribers, and reports its health."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 
 from broadcaster import Broadcast
@@ -55,6 +55,19 @@ class Hub:
             await self._broadcast.publish(channel=self._prefix + channel, message=message)
         except Exception as error:  # any failure of the broadcaster: report it, carry on
             log.warning("publishing to %s failed: %s", channel, error)
+
+    async def publish_in_order(self, messages: Sequence[tuple[str, str]]) -> None:
+        """Publish these (channel, message) pairs in this order, as `publish` does: over Redis
+        in one round trip, which matters to whoever publishes while the network waits."""
+        prefixed = [(self._prefix + channel, message) for channel, message in messages]
+        try:
+            if self._redis is not None:
+                await self._redis.publish_in_order(prefixed)
+                return
+            for channel, message in prefixed:
+                await self._broadcast.publish(channel=channel, message=message)
+        except Exception as error:  # any failure of the broadcaster: report it, carry on
+            log.warning("publishing %d messages failed: %s", len(messages), error)
 
     @asynccontextmanager
     async def listen(

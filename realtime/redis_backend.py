@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from broadcaster import BroadcastBackend, Event
@@ -96,6 +97,13 @@ class RedisBackend(BroadcastBackend):
 
     async def publish(self, channel: str, message: Any) -> None:
         await self._publisher.publish(channel, message)
+
+    async def publish_in_order(self, messages: Sequence[tuple[str, str]]) -> None:
+        """Publish these (channel, message) pairs in this order, in one round trip."""
+        async with self._publisher.pipeline(transaction=False) as pipeline:
+            for channel, message in messages:
+                pipeline.publish(channel, message)
+            await pipeline.execute()
 
     async def next_published(self) -> Event:
         return await self._published.get()

@@ -7,7 +7,6 @@ so alerts placed at will recover a point no better than the grid.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -17,16 +16,15 @@ from sqlmodel import col, func, select
 from models import Alert, Listing, ListingType, Member, NotificationKind
 from models.lookups import rows_by_id
 from resolvers import blocks
-from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint, distance_to_shown_km
+from resolvers.listing_feed import MAX_RADIUS_KM, check_circle
 from resolvers.notifications import notify
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
 
 MAX_ALERTS = 10
-MAX_RADIUS_KM = 100.0
 MAX_TEXT = 200
 KM_PER_DEGREE_OF_LATITUDE = 111.19
 
@@ -42,14 +40,7 @@ class AlertDraft:
 
 def _checked(draft: AlertDraft) -> AlertDraft:
     checks = Checks()
-    checks.point("near", draft.near)
-    if not (math.isfinite(draft.radius_km) and 0 < draft.radius_km <= MAX_RADIUS_KM):
-        checks.refuse(
-            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
-        )
-    unknown = sorted(set(draft.categories or ()) - SLUGS)
-    if unknown:
-        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
+    check_circle(checks, draft.near, draft.radius_km, draft.categories)
     text = None
     if draft.text is not None:
         text = checks.text("text", draft.text, max_length=MAX_TEXT) or None

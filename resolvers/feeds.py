@@ -7,9 +7,10 @@ it already reached: whatever commits while the replay runs comes through one way
 other, once. When the broadcaster reconnects after losing Redis (a `resync` notice), the feed
 catches up the same way from the last cursor it reached.
 
-Cursors are ids that become visible in increasing order in the feed's scope: a feed's rows
-must commit in cursor order (a turn held until commit: `appeal_turn`, the listing feed's
-sequencer, each member's feed turn).
+Cursors become visible in increasing order in the feed's scope, and are announced in that
+order: the feed of new listings (appeals included) gives its positions after the listings
+commit, one turn of the whole network at a time (resolvers/listing_feed.py); each member's
+rows commit in id order under that member's feed turn (resolvers/feed_order.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The all-listings live feed (`listingCreated`): every new offer, need and appeal within a
-circle, replayed from a cursor, then live (resolvers/feeds.py).
+"""The live feed of new listings within a circle (`listingCreated`, and `appealCreated`,
+which is this feed kept to appeals), replayed from a cursor, then live (resolvers/feeds.py).
 
 The cursor is a listing's position in the feed, given after its listing committed by a
 sequencer that takes one listing at a time across processes and publishes it before letting
@@ -10,12 +10,14 @@ whose process stopped between its commit and its position is given one by a sche
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, func, or_, select
 
 from models import Listing, ListingFeedEntry, ListingStatus, ListingType, Member
@@ -24,14 +26,18 @@ from realtime.channels import cells_in_box
 from realtime.events import ListingCreated
 from realtime.fanout import Notice
 from resolvers import blocks, members
-from resolvers.appeal_feed import FeedRequest, check_feed
+from resolvers.categories import SLUGS
 from resolvers.feeds import FeedSource, replayed_then_live
-from resolvers.geo import GRID_REACH_KM, GeoPoint, haversine_km
+from resolvers.geo import GRID_REACH_KM, GeoPoint, distance_to_shown_km
 from resolvers.nearby import Box, bounding_box
 from resolvers.scheduler import Job
 from resolvers.services import Services
+from resolvers.translations import N_
+from resolvers.validation import Checks
 
 LISTING_FEED_TURN = "listing-feed"
+# A neighbourhood, not a country: a circle this wide already covers a few hundred cells.
+MAX_RADIUS_KM = 100.0
 REPLAY_PAGE = 100
 # A listing this long without a position lost its process before it got one.
 ORPHAN_AFTER = timedelta(seconds=10)
@@ -57,27 +63,35 @@ class FeedListing:
     listing: Listing
     author: Member | None
     distance_km: float
-    notice: Notice | None = None
+    notice: Notice | None = None  # what announced it live, shared by the process's helpers
 
 
 async def enter_feed(services: Services, listings: Collection[Listing]) -> None:
     """Give committed listings their positions, in this order, and announce them."""
-    async with services.db.turn(LISTING_FEED_TURN), services.unit_of_work() as work:
-        insert = upsert(work.session)
-        for listing in listings:
-            assert listing.id is not None
-            position = await work.session.scalar(
-                insert(ListingFeedEntry)
-                .values(listing_id=listing.id)
-                .on_conflict_do_nothing(index_elements=["listing_id"])
-                .returning(col(ListingFeedEntry.position))
-            )
-            if position is not None:  # not placed already by the job below
-                # Announced in the cells of its rounded point, the one others are shown.
-                shown = GeoPoint(listing.latitude, listing.longitude).rounded()
-                work.publish_after_commit(
-                    ListingCreated(position, listing.id, shown.latitude, shown.longitude)
-                )
+    await services.db.sequence(LISTING_FEED_TURN, list(listings), partial(_place, services))
+
+
+async def _place(services: Services, held: AsyncConnection, listings: list[Listing]) -> None:
+    """Positions for these listings, by one statement, then their announcements in order, all
+    in the feed's turn: the next positions can only follow these, once announced."""
+    wanted = [{"listing_id": listing.id} for listing in listings]
+    if not wanted:
+        return
+    placed = (
+        await held.execute(
+            upsert(held)(ListingFeedEntry)
+            .values(wanted)
+            .on_conflict_do_nothing(index_elements=["listing_id"])  # placed by the job below
+            .returning(col(ListingFeedEntry.listing_id), col(ListingFeedEntry.position))
+        )
+    ).all()
+    by_id = {listing.id: listing for listing in listings}
+    announced = []
+    for listing_id, position in sorted(placed, key=lambda row: row[1]):
+        # Announced in the cells of its rounded point, the one others are shown.
+        shown = GeoPoint(by_id[listing_id].latitude, by_id[listing_id].longitude).rounded()
+        announced.append(ListingCreated(position, listing_id, shown.latitude, shown.longitude))
+    await services.publish(announced)
 
 
 async def place_orphans(services: Services, due: datetime) -> None:
@@ -112,11 +126,45 @@ async def place_orphans(services: Services, due: datetime) -> None:
 PLACE_ORPHAN_LISTINGS = Job("place-orphan-listings", place_orphans)
 
 
+async def position_after_appeal(services: Services, appeal_id: int) -> int:
+    """Where to resume for a cursor of the appeal feed as it was before positions: the appeal
+    it names. Those appeals committed in id order, so every appeal with a greater id is
+    replayed; one placed before an appeal with a smaller id (both posted in the same
+    moment) may come a second time, none is missed."""
+    async with services.db.read() as session:
+        following = await session.scalar(
+            select(func.min(col(ListingFeedEntry.position))).where(
+                col(ListingFeedEntry.listing_id) > appeal_id
+            )
+        )
+    return following - 1 if following is not None else await _latest(services)
+
+
+def check_circle(
+    checks: Checks, near: GeoPoint, radius_km: float, categories: Collection[str] | None
+) -> None:
+    """What a feed or an alert watches: a point, a radius and categories."""
+    checks.point("near", near)
+    if not (math.isfinite(radius_km) and 0 < radius_km <= MAX_RADIUS_KM):
+        checks.refuse(
+            "radiusKm", N_("must be above 0 and at most {max_km:g} km"), max_km=MAX_RADIUS_KM
+        )
+    unknown = sorted(set(categories or ()) - SLUGS)
+    if unknown:
+        checks.refuse("categories", N_("unknown categories: {slugs}"), slugs=", ".join(unknown))
+
+
+def check_feed(request: ListingFeedRequest) -> None:
+    checks = Checks()
+    check_circle(checks, request.near, request.radius_km, request.categories)
+    checks.done()
+
+
 def listing_feed(
     services: Services, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
     """The feed, or a DomainError now (not at the first listing) if the request is wrong."""
-    check_feed(FeedRequest(request.near, request.radius_km, request.categories))
+    check_feed(request)
     return _feed(services, request, on_overflow)
 
 
@@ -135,6 +183,7 @@ async def _feed(
         listing_id = notice.body.get("id")
         if not isinstance(listing_id, int):
             return None
+        # Loaded once per process for every feed that hears it, whatever its types.
         found = await notice.once(("listing", listing_id), _loader(services, listing_id))
         return None if found is None else _matching(request, position, *found, notice)
 
@@ -157,6 +206,7 @@ async def _replay(
     services: Services, request: ListingFeedRequest, box: Box, after: int
 ) -> AsyncIterator[tuple[FeedListing | None, int]]:
     last = after
+    of_types = [col(Listing.type).in_(request.types)] if request.types else []
     while True:
         async with services.db.read() as session:
             page = (
@@ -165,6 +215,7 @@ async def _replay(
                     .join(Listing, col(Listing.id) == col(ListingFeedEntry.listing_id))
                     .where(
                         col(ListingFeedEntry.position) > last,
+                        *of_types,
                         col(Listing.latitude).between(box.south, box.north),
                         or_(
                             *(
@@ -213,8 +264,7 @@ def _matching(
         return None
     if request.categories and listing.category not in request.categories:
         return None
-    shown = GeoPoint(listing.latitude, listing.longitude).rounded()
-    distance = haversine_km(request.near, shown)
+    distance = distance_to_shown_km(request.near, GeoPoint(listing.latitude, listing.longitude))
     if distance > request.radius_km:
         return None
     return FeedListing(position, listing, author, distance, notice)

@@ -13,8 +13,7 @@ from sqlmodel import col, select
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
 from models.lookups import rows_by_id
-from realtime.events import AppealCreated
-from resolvers import alerts, appeal_feed, idempotency, ledger, listing_feed
+from resolvers import alerts, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint, grid_of
@@ -113,14 +112,11 @@ def checked(
 async def create_listing(
     services: Services, author_id: int, draft: ListingDraft, idempotency_key: str | None = None
 ) -> Listing:
-    """Post a listing; once committed, it enters the live feed of every listing. A repeated
-    idempotency key gives the first listing back, and posts nothing."""
+    """Post a listing; once committed, it enters the live feed of every listing (appeals
+    included: the helpers' feed is that feed kept to appeals). A repeated idempotency key
+    gives the first listing back, and posts nothing."""
     draft = checked(draft, services.economy.max_price, idempotency_key)
-    if draft.type is not ListingType.APPEAL:
-        listing, posted = await _insert(services, author_id, draft, idempotency_key)
-    else:
-        async with appeal_feed.appeal_turn(services):
-            listing, posted = await _insert(services, author_id, draft, idempotency_key)
+    listing, posted = await _insert(services, author_id, draft, idempotency_key)
     if not posted:
         return listing
     try:
@@ -150,9 +146,6 @@ async def _insert(
         if idempotency_key is not None:
             await idempotency.record(work.session, author_id, idempotency_key, listing.id)
         await alerts.tell_watchers(work, listing)
-        if draft.type is ListingType.APPEAL:
-            shown = location_of(listing).rounded()
-            work.publish_after_commit(AppealCreated(listing.id, shown.latitude, shown.longitude))
     return listing, True
 
 

@@ -4,7 +4,7 @@ where listings are."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -59,6 +59,10 @@ class Services:
             yield work
             for finish in work.finishing.values():
                 await finish()
-        for event in work.pending:
-            for channel, message in routes(event):
-                await self.hub.publish(channel, message)
+        await self.publish(work.pending)
+
+    async def publish(self, events: Iterable[Event]) -> None:
+        """Publish committed changes, in this order (a unit of work does it for its own)."""
+        routed = [route for event in events for route in routes(event)]
+        if routed:
+            await self.hub.publish_in_order(routed)

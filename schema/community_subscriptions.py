@@ -20,9 +20,7 @@ from schema.listing_types import ListingType
 from schema.listings import Listing
 from schema.notifications import Notification
 from schema.permissions import IsAuthenticated, signed_in_id
-from schema.subscriptions import cut_off, fresh_loaders, until_closed
-
-LISTING_CURSOR = "ListingFeed"
+from schema.subscriptions import LISTING_CURSOR, cut_off, fresh_loaders, until_closed
 
 
 @strawberry.type(description="A new listing within a member's circle.")

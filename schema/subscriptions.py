@@ -14,14 +14,15 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 import strawberry
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from models import ListingType
 from realtime.fanout import Notice, TooSlow
-from resolvers import appeal_feed, member_feed
+from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
 from schema.context import Info
 from schema.errors import bad_user_input
 from schema.exchanges import Exchange
 from schema.geo import GeoPointInput
-from schema.ids import decode_id, encode_id
+from schema.ids import decode_any_id, decode_id, encode_id
 from schema.listings import Listing
 from schema.live_lane import Lane
 from schema.loaders import Loaders
@@ -31,7 +32,11 @@ from schema.shared_execution import SharedResult
 
 log = logging.getLogger("indigo.subscriptions")
 
-CURSOR_KIND = "AppealFeed"
+# The cursor of the feed of new listings, which `appealCreated` keeps to appeals: a position
+# in that feed, so a cursor of either subscription resumes the other.
+LISTING_CURSOR = "ListingFeed"
+# `appealCreated`'s cursors as they were before positions, each an appeal's id: still valid.
+APPEAL_ID_CURSOR = "AppealFeed"
 # A private-use close code (4000-4999) that graphql-ws clients treat as retryable: a client
 # dropped for being too slow should come back with `after` and catch up from the database.
 TOO_SLOW_CODE = 4008
@@ -94,6 +99,14 @@ def _standpoint(info: Info, author_id: int) -> str:
     return "author" if info.context.viewer_id == author_id else "member"
 
 
+async def _appeal_feed_after(info: Info, after: str) -> int:
+    """The position in the feed of new listings that `after` resumes from."""
+    if decode_any_id(after, "after")[0] == APPEAL_ID_CURSOR:
+        appeal_id = decode_id(APPEAL_ID_CURSOR, after, "after")
+        return await listing_feed.position_after_appeal(info.context.services, appeal_id)
+    return decode_id(LISTING_CURSOR, after, "after")
+
+
 def fresh_loaders(info: Info) -> None:
     info.context.loaders = Loaders(info.context.services)
 
@@ -113,14 +126,15 @@ class Subscription:
         after: str | None = None,
     ) -> AsyncGenerator[AppealFeedEvent, None]:
         try:
-            request = appeal_feed.FeedRequest(
+            request = listing_feed.ListingFeedRequest(
                 near=near.to_point(),
                 radius_km=radius_km,
+                types=[ListingType.APPEAL],
                 categories=categories,
-                after=None if after is None else decode_id(CURSOR_KIND, after, "after"),
+                after=None if after is None else await _appeal_feed_after(info, after),
                 viewer_id=info.context.viewer_id,
             )
-            feed = appeal_feed.appeal_feed(info.context.services, request, cut_off(info))
+            feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
         lane = Lane.current()
@@ -135,7 +149,7 @@ class Subscription:
                     continue
                 fresh_loaders(info)
                 yield AppealFeedEvent(
-                    cursor=encode_id(CURSOR_KIND, found.listing.id),
+                    cursor=encode_id(LISTING_CURSOR, found.position),
                     distance_km=found.distance_km,
                     appeal=Listing(row=found.listing, author_row=found.author),
                     notice=found.notice,

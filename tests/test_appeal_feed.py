@@ -11,7 +11,9 @@ from sqlalchemy import text
 
 from indigo.settings import Settings
 from models import Database
-from resolvers.appeal_feed import APPEAL_TURN
+from resolvers.listing_feed import LISTING_FEED_TURN
+from schema.ids import decode_id, encode_id
+from schema.subscriptions import APPEAL_ID_CURSOR
 from tests.live import (
     LYON,
     NEAR_PARIS,
@@ -219,14 +221,16 @@ async def test_helpers_of_one_process_each_get_their_own_distance_and_view(
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_appeals_take_turns_across_processes_until_published(database_url: str) -> None:
+async def test_listings_take_turns_for_their_feed_position_across_processes_until_published(
+    database_url: str,
+) -> None:
     # Two Database objects stand for two processes: only PostgreSQL's lock joins them.
     first, second = Database(database_url), Database(database_url)
     order: list[str] = []
 
     async def waiting_appeal() -> None:
-        async with second.turn(APPEAL_TURN):
-            order.append("second appeal's turn")
+        async with second.exclusive(LISTING_FEED_TURN):
+            order.append("second listing's turn")
 
     async def someone_waits_for_the_turn() -> bool:
         async with first.read() as session:
@@ -236,13 +240,32 @@ async def test_appeals_take_turns_across_processes_until_published(database_url:
         return bool(waiting == 1)
 
     try:
-        async with first.turn(APPEAL_TURN):
+        async with first.exclusive(LISTING_FEED_TURN):
             waiting = asyncio.create_task(waiting_appeal())
             await until(someone_waits_for_the_turn)
-            order.append("first appeal committed and published")
+            order.append("first listing placed and published")
         await waiting
     finally:
         await first.dispose()
         await second.dispose()
 
-    assert order == ["first appeal committed and published", "second appeal's turn"]
+    assert order == ["first listing placed and published", "second listing's turn"]
+
+
+async def test_a_cursor_given_before_feed_positions_still_resumes_after_its_appeal(
+    server: Served,
+) -> None:
+    first, second = await server.api.register(), await server.api.register()
+    seen = await post_appeal(server.api, first)
+    missed = [await post_appeal(server.api, m) for m in (second, first)]
+    # As the feed wrote cursors when they were appeal ids.
+    cursor = encode_id(APPEAL_ID_CURSOR, decode_id("Listing", seen))
+
+    async with subscribed(server.url, "AppealFeed", feed_variables(after=cursor)) as feed:
+        replayed = [await feed.next() for _ in missed]
+        await server.listening(PARIS)
+        live = await post_appeal(server.api, second, location=NEAR_PARIS)
+        after_replay = await feed.next()
+
+    assert appeal_ids(replayed) == missed
+    assert appeal_ids([after_replay]) == [live]

@@ -8,7 +8,7 @@ from typing import Any
 from indigo.settings import Settings
 from models import Database, Message
 from schema.ids import encode_id
-from schema.subscriptions import CURSOR_KIND
+from schema.subscriptions import LISTING_CURSOR
 from tests.api import Api, SignedIn
 from tests.community import count, notifications_of, refused, sent
 from tests.community import send as send_message
@@ -157,7 +157,7 @@ async def test_the_live_appeal_feed_leaves_out_a_blocked_member(
         async with subscribed(
             server.url,
             "AppealFeed",
-            feed_variables(PARIS, after=encode_id(CURSOR_KIND, 0)),
+            feed_variables(PARIS, after=encode_id(LISTING_CURSOR, 0)),
             token=blocked_helper.token,
         ) as replay:
             replayed = await replay.next()

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime.channels import MAX_CELLS, cell_channels, cells_in_box
-from resolvers.appeal_feed import MAX_RADIUS_KM
 from resolvers.geo import GeoPoint, haversine_km
+from resolvers.listing_feed import MAX_RADIUS_KM
 from resolvers.nearby import bounding_box
 from tests.test_nearby import destination
 

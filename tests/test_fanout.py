@@ -137,10 +137,11 @@ async def test_a_slow_helper_is_cut_off_with_a_reason_while_others_keep_receivin
         await server.listening(PARIS, count=2)
         # A long appeal, announced again and again: the socket buffers fill after a thousand.
         first = await post_appeal(server.api, asker, title="x" * 120, description="y" * 4000)
-        await fast.next()
+        cursor = (await fast.next())["appealCreated"]["cursor"]
 
         channel = cell_channel(PARIS["latitude"], PARIS["longitude"])
-        message = json.dumps({"appeal": decode_id("Listing", first)})
+        position = decode_id("ListingFeed", cursor)
+        message = json.dumps({"listing": position, "id": decode_id("Listing", first)})
         published = 0
         while server.hub.fanout.dropped == 0:
             assert published < 5_000, "the slow helper was never dropped"

@@ -169,11 +169,11 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
         refused = await create(api, alice, type="APPEAL", digos=5)  # not short of digos
         posting = asyncio.create_task(create(api, alice, type="APPEAL", digos=30))
         async with asyncio.timeout(5):
-            # The need is heard on the feed of every listing (listingCreated) alone.
+            # The need and the appeal are both heard on the feed of new listings, in order.
             in_every_listing_feed = await anext(feed)
             notice = await anext(feed)
         # Read while the mutation may still be answering: the row must already be committed.
-        seen_when_notified = await visible(notice.body.get("appeal"))
+        seen_when_notified = await visible(notice.body.get("id"))
         posted = await posting
 
     assert refused["userErrors"][0]["code"] == "NOT_SHORT_OF_DIGOS"
@@ -182,7 +182,7 @@ async def test_an_appeal_is_published_to_its_cell_after_commit(
         "listing": 1,
         "id": decode_id("Listing", need["listing"]["id"]),
     }
-    assert notice.body == {"appeal": decode_id("Listing", posted["listing"]["id"])}
+    assert notice.body == {"listing": 2, "id": decode_id("Listing", posted["listing"]["id"])}
     assert seen_when_notified
 
 
