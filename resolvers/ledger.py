@@ -7,15 +7,15 @@ whatever runs at the same moment; the database CHECK constraints are the backsto
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Row, or_, update
+from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
 from models import Account, Asset, LedgerEntry, Transfer, TransferKind
+from models.locks import lock_accounts
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
 from resolvers.translations import N_
@@ -47,7 +47,7 @@ async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: in
     """A new member's accounts, and the commons' welcome grant into them."""
     session.add_all(Account(member_id=member_id, asset=asset) for asset in Asset)
     await session.flush()
-    accounts = await locked_accounts(session, [(None, Asset.DIGO), (member_id, Asset.DIGO)])
+    accounts = await lock_accounts(session, [(None, Asset.DIGO), (member_id, Asset.DIGO)])
     await transfer(
         session,
         asset=Asset.DIGO,
@@ -56,33 +56,6 @@ async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: in
         amount=welcome_digos,
         kind=TransferKind.WELCOME_GRANT,
     )
-
-
-async def locked_accounts(
-    session: AsyncSession, wanted: Iterable[tuple[int | None, Asset]]
-) -> dict[tuple[int | None, Asset], int]:
-    """The accounts of these (member, asset) pairs (member None: the commons), by pair, found
-    and locked in id order by one statement, so two units of work touching the same accounts
-    queue instead of deadlocking."""
-    owner, asset = col(Account.member_id), col(Account.asset)
-    rows = await session.execute(
-        select(owner, asset, col(Account.id))
-        .where(
-            or_(
-                *(
-                    (owner.is_(None) if member is None else owner == member) & (asset == kind)
-                    for member, kind in set(wanted)
-                )
-            )
-        )
-        .order_by(col(Account.id))
-        .with_for_update()  # nothing on SQLite, where BEGIN IMMEDIATE already serialises
-    )
-    return {
-        (member, Asset(kind)): account
-        for member, kind, account in rows.all()
-        if account is not None  # a primary key: never NULL once read back
-    }
 
 
 async def hold(
@@ -152,7 +125,7 @@ async def transfer(
         .values(balance=balance + amount)
         .returning(balance)
     )
-    # Rows are updated in id order, as locked_accounts locks them, so that two transfers between
+    # Rows are updated in id order, as lock_accounts locks them, so that two transfers between
     # the same accounts in opposite directions queue instead of deadlocking.
     if debit < credit:
         debit_after = await session.scalar(debited)
