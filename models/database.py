@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm.util import identity_key
 
 _WRITE = "indigo_write"
+T = TypeVar("T")
 
 
 def dialect(session: AsyncSession) -> str:
@@ -35,6 +37,21 @@ def upsert(session: AsyncSession) -> Callable[[Any], Any]:
     return postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
 
 
+async def rows_by_id(session: AsyncSession, model: type[T], ids: Collection[int]) -> dict[int, T]:
+    """The rows of `model` with these ids, by id: those the session already holds as they
+    are (a unit of work need not read a row twice), the others by one query."""
+    found: dict[int, T] = {}
+    for i in set(ids):
+        if (row := session.identity_map.get(identity_key(model, i))) is not None:
+            found[i] = row
+    missing = set(ids) - found.keys()
+    if missing:
+        key = inspect(model).primary_key[0]
+        for row in await session.scalars(select(model).where(key.in_(missing))):
+            found[getattr(row, key.key)] = row
+    return found
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -46,7 +63,7 @@ class Database:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
             _replace_dead_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._lookups = (
+        self._autocommit = (
             self._sessions
             if self.is_sqlite
             else async_sessionmaker(
@@ -67,7 +84,19 @@ class Database:
         """A session for reads that need no snapshot in common, and for reads only: on
         PostgreSQL each statement is its own transaction (committed at once), which spares a
         BEGIN and a ROLLBACK round trip."""
-        async with self._lookups() as session:
+        async with self._autocommit() as session:
+            yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session for writes that each stand alone, committed as each statement runs: on
+        PostgreSQL that spares the BEGIN and COMMIT round trips. On SQLite, where a writer
+        must take the write lock first, they run as one unit of work."""
+        if self.is_sqlite:
+            async with self.write() as session:
+                yield session
+            return
+        async with self._autocommit() as session:
             yield session
 
     @asynccontextmanager

@@ -33,6 +33,8 @@ from models.listings import Listing, ListingType
 from models.members import Member
 
 _TAKEN = "indigo_locks_taken"
+# Made once: an alias costs a copy of every column of the table.
+_PROVIDER, _BENEFICIARY = aliased(Member), aliased(Member)
 
 
 class LockKind(IntEnum):
@@ -133,7 +135,7 @@ class LockedExchange:
 
 async def lock_exchange(session: AsyncSession, exchange_id: int) -> LockedExchange | None:
     _taking(session, LockKind.EXCHANGE)
-    provider, beneficiary = aliased(Member), aliased(Member)
+    provider, beneficiary = _PROVIDER, _BENEFICIARY
     found = (
         await session.execute(
             select(Exchange, Listing, provider, beneficiary)

@@ -59,8 +59,8 @@ async def _count(info: Info, limit: int) -> int | None:
         if context.viewer_id is not None
         else f"client:{context.client_address}"
     )
-    async with context.services.unit_of_work() as work:
-        return await count_hit(work.session, f"mutation:{who}", limit=limit)
+    async with context.services.db.autocommit() as session:
+        return await count_hit(session, f"mutation:{who}", limit=limit)
 
 
 def rate_limit_mutations(mutation: type) -> None:
