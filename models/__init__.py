@@ -1,4 +1,4 @@
-"""SQLModel tables, the engine and sessions: nothing else.
+"""SQLModel tables, the engine and sessions, and the row locks (locks.py): nothing else.
 
 Importing this package registers every table on `SQLModel.metadata`.
 """

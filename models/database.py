@@ -50,7 +50,7 @@ class Database:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
             _replace_dead_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._lookups = (
+        self._autocommit = (
             self._sessions
             if self.is_sqlite
             else async_sessionmaker(
@@ -72,7 +72,19 @@ class Database:
         """A session for reads that need no snapshot in common, and for reads only: on
         PostgreSQL each statement is its own transaction (committed at once), which spares a
         BEGIN and a ROLLBACK round trip."""
-        async with self._lookups() as session:
+        async with self._autocommit() as session:
+            yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session for writes that each stand alone, committed as each statement runs: on
+        PostgreSQL that spares the BEGIN and COMMIT round trips. On SQLite, where a writer
+        must take the write lock first, they run as one unit of work."""
+        if self.is_sqlite:
+            async with self.write() as session:
+                yield session
+            return
+        async with self._autocommit() as session:
             yield session
 
     @asynccontextmanager

@@ -27,11 +27,12 @@ from models import (
     TransferKind,
 )
 from models.columns import utcnow
+from models.locks import lock_accounts, lock_exchanges, lock_listings
 from resolvers import ledger
 from resolvers.auth import revoke_tokens
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
-from resolvers.listing_lifecycle import cancel_exchanges, end_listing
+from resolvers.listing_lifecycle import cancel_exchanges, mark_ended
 from resolvers.listings import derive_search_columns
 from resolvers.passwords import verify_password
 from resolvers.services import Services, UnitOfWork
@@ -55,8 +56,7 @@ async def delete_account(services: Services, member_id: int, password: str) -> N
             ErrorCode.INVALID_CREDENTIALS, N_("this is not your password"), "password"
         )
     async with services.unit_of_work() as work:
-        await _close_listings(work, services, member_id)
-        await _cancel_open_exchanges(work, services, member_id)
+        await _close_listings_and_exchanges(work, member_id)
         await _return_to_commons(work.session, member_id)
         await revoke_tokens(work, member_id)
         for owned in (AccountToken, Alert, NotificationSetting):
@@ -70,47 +70,41 @@ async def delete_account(services: Services, member_id: int, password: str) -> N
         await _erase_profile(work.session, member_id)
 
 
-async def _close_listings(work: UnitOfWork, services: Services, member_id: int) -> None:
-    """Close what is not closed, and leave on each listing only the rounded point that others
-    already saw: the exact one tells where the member lives."""
-    listings = (
-        await work.session.scalars(
-            select(Listing)
-            .where(col(Listing.author_id) == member_id)
-            .order_by(col(Listing.id))
-            .with_for_update()
-        )
-    ).all()
+async def _close_listings_and_exchanges(work: UnitOfWork, member_id: int) -> None:
+    """Close the member's listings, and cancel what is open on them and with the member,
+    every lock taken at once in the order of models/locks.py: the listings, then the
+    exchanges, then every account that moves (the commons' and the member's, where what is
+    left goes back, included). Each listing keeps only the rounded point that others already
+    saw: the exact one tells where the member lives."""
+    session = work.session
+    listings = await lock_listings(session, col(Listing.author_id) == member_id)
+    # Every exchange open with the member: the requests on their listings among them.
+    still_open = await lock_exchanges(
+        session,
+        col(Exchange.status).in_(list(OPEN_STATUSES)),
+        (col(Exchange.provider_id) == member_id) | (col(Exchange.beneficiary_id) == member_id),
+    )
+    await lock_accounts(
+        session,
+        [
+            (owner, asset)
+            for owner in {None, member_id, *(x.beneficiary_id for x in still_open)}
+            for asset in Asset
+        ],
+    )
     for listing in listings:
         if listing.status != ListingStatus.CLOSED:
-            await end_listing(work, services.economy, listing, ListingStatus.CLOSED, by=member_id)
+            mark_ended(work, listing, ListingStatus.CLOSED)
         shown = GeoPoint(listing.latitude, listing.longitude).rounded()
         listing.latitude, listing.longitude = shown.latitude, shown.longitude
         derive_search_columns(listing)
-        work.session.add(listing)
-    await work.session.flush()
-
-
-async def _cancel_open_exchanges(work: UnitOfWork, services: Services, member_id: int) -> None:
-    """Those left once the listings are closed: accepted ones, and those on others' listings."""
-    still_open = (
-        await work.session.scalars(
-            select(Exchange)
-            .where(
-                (col(Exchange.provider_id) == member_id)
-                | (col(Exchange.beneficiary_id) == member_id),
-                col(Exchange.status).in_(list(OPEN_STATUSES)),
-            )
-            .order_by(col(Exchange.id))
-            .with_for_update()
-        )
-    ).all()
-    await cancel_exchanges(work, services.economy, still_open, by=member_id)
-    await work.session.flush()
+        session.add(listing)
+    await cancel_exchanges(work, still_open, by=member_id)
+    await session.flush()
 
 
 async def _return_to_commons(session: AsyncSession, member_id: int) -> None:
-    accounts = await ledger.locked_accounts(
+    accounts = await lock_accounts(
         session, [(owner, asset) for owner in (None, member_id) for asset in Asset]
     )
     for asset in Asset:

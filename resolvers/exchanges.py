@@ -1,34 +1,33 @@
 """The exchange state machine (design.md, "Exchanges"): who may move an exchange from which
-state to which, and what it holds, releases and pays on the way.
+state to which. What each move holds, releases or pays is resolvers/settlement.py.
 
-Each action is one unit of work. Its locks are always taken in the same order: the
-idempotency key, the listing (shared) or the exchange, then the accounts by id; so actions
-racing on one exchange queue and leave exactly one outcome, and none deadlock.
+Each move is one unit of work, its row locks taken through models/locks.py in the one order
+kept there (the listing, then the exchange, then the accounts); so moves racing on one
+exchange queue and leave exactly one outcome, and none deadlock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import (
     OPEN_STATUSES,
-    Asset,
     Exchange,
     ExchangeStatus,
     Listing,
     ListingStatus,
     ListingType,
+    Member,
     NotificationKind,
-    TransferKind,
 )
 from models.columns import utcnow
+from models.locks import LockedExchange, lock_appeal_of, lock_exchange, lock_listing_and_author
 from realtime.events import ExchangeUpdated, WalletUpdated
-from resolvers import blocks, collusion, idempotency, ledger
+from resolvers import blocks, collusion, idempotency, settlement
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
@@ -41,17 +40,6 @@ from resolvers.validation import Checks
 MAX_GOODVIBES = 1_000_000_000
 
 
-class Reward(StrEnum):
-    DIGOS = "DIGOS"
-    GOODVIBES = "GOODVIBES"
-
-
-def reward(exchange: Exchange) -> Reward:
-    """What the provider receives: `digos` goodvibes from the commons on an appeal, else the
-    price in digos."""
-    return Reward.GOODVIBES if exchange.listing_type == ListingType.APPEAL else Reward.DIGOS
-
-
 def author_id(exchange: Exchange) -> int:
     return (
         exchange.provider_id
@@ -61,18 +49,14 @@ def author_id(exchange: Exchange) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Discount:
-    goodvibes: int
-    digos: int
+class Moved:
+    """An exchange after a move, and the rows its answer shows as the move read them in its
+    unit of work: its listing and members (none when a repeated key replays the first
+    result)."""
 
-
-def discount(economy: Economy, price: int, goodvibes: int) -> Discount:
-    """What `goodvibes` buy off `price`: each is worth `goodvibe_value` digos, up to
-    `max_discount_percent` of the price rounded down. A goodvibe is spent whole or not at
-    all, so those beyond the cap are not taken."""
-    cap = price * economy.max_discount_percent // 100
-    spent = min(goodvibes, cap // economy.goodvibe_value)
-    return Discount(goodvibes=spent, digos=spent * economy.goodvibe_value)
+    exchange: Exchange
+    listing: Listing | None = None
+    members: tuple[Member, ...] = ()
 
 
 def _check_input(goodvibes: int, key: str | None) -> None:
@@ -114,100 +98,6 @@ def published(
         work.publish_after_commit(WalletUpdated(member))
 
 
-async def _hold(
-    session: AsyncSession, economy: Economy, exchange: Exchange, goodvibes: int
-) -> list[int]:
-    """The beneficiary commits: the price minus the discount, and the goodvibes that buy it,
-    are held. The members whose wallet changed."""
-    bought = discount(economy, exchange.digos, goodvibes)
-    price = exchange.digos - bought.digos
-    exchange.discount_digos, exchange.goodvibes_applied = bought.digos, bought.goodvibes
-    exchange.held_digos, exchange.held_goodvibes = price, bought.goodvibes
-    holds = [(Asset.DIGO, price, None), (Asset.GOODVIBE, bought.goodvibes, "goodvibes")]
-    holds = [(asset, amount, field) for asset, amount, field in holds if amount]
-    if not holds:
-        return []
-    member = exchange.beneficiary_id
-    accounts = await ledger.locked_accounts(session, [(member, asset) for asset, _, _ in holds])
-    for asset, amount, field in holds:
-        await ledger.hold(session, accounts[member, asset], asset, amount, field)
-    return [member]
-
-
-async def release_holds(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
-    """Give the beneficiary back what this exchange holds. The members whose wallet changed."""
-    held = [(Asset.DIGO, exchange.held_digos), (Asset.GOODVIBE, exchange.held_goodvibes)]
-    releases = [(asset, amount) for asset, amount in held if amount]
-    exchange.held_digos = exchange.held_goodvibes = 0
-    if not releases:
-        return []
-    member = exchange.beneficiary_id
-    accounts = await ledger.locked_accounts(session, [(member, asset) for asset, _ in releases])
-    for asset, amount in releases:
-        await ledger.release(session, accounts[member, asset], amount)
-    return [member]
-
-
-async def _close_answered_appeal(session: AsyncSession, listing_id: int) -> None:
-    """An appeal is answered once. The commons pays its reward a single time; otherwise two
-    members could complete help on one appeal again and again, minting goodvibes (and, spent
-    as discounts, digos) without end. Other exchanges accepted on it can then be cancelled."""
-    appeal = await session.scalar(
-        select(Listing).where(col(Listing.id) == listing_id).with_for_update()
-    )
-    assert appeal is not None
-    if appeal.status != ListingStatus.OPEN:
-        raise DomainError.of(
-            ErrorCode.LISTING_CLOSED,
-            N_("this appeal is closed: it was already answered, or its author closed it"),
-            "exchangeId",
-        )
-    appeal.status = ListingStatus.CLOSED
-    appeal.updated_at = utcnow()
-
-
-async def _pay(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
-    """Completion: the provider gets the full price (the commons paying the discount) and the
-    goodvibes spent go back to the commons; or, on an appeal, the commons rewards the provider
-    with `digos` goodvibes. Only the accounts that move are locked, so a completion without a
-    discount leaves the commons free for others."""
-    if exchange.listing_type == ListingType.APPEAL:
-        await _close_answered_appeal(session, exchange.listing_id)
-    provider, beneficiary = exchange.provider_id, exchange.beneficiary_id
-    held_digos, held_goodvibes = exchange.held_digos, exchange.held_goodvibes
-    moves: list[tuple[Asset, int | None, int | None, int, TransferKind]] = (
-        [(Asset.GOODVIBE, None, provider, exchange.digos, TransferKind.APPEAL_REWARD)]
-        if exchange.listing_type == ListingType.APPEAL
-        else [
-            (Asset.DIGO, beneficiary, provider, held_digos, TransferKind.EXCHANGE_PAYMENT),
-            (Asset.DIGO, None, provider, exchange.discount_digos, TransferKind.DISCOUNT),
-            (Asset.GOODVIBE, beneficiary, None, held_goodvibes, TransferKind.GOODVIBES_SPENT),
-        ]
-    )
-    moves = [move for move in moves if move[3]]
-    exchange.held_digos = exchange.held_goodvibes = 0
-    if not moves:
-        return []
-    sides = [(asset, member) for asset, debit, credit, _, _ in moves for member in (debit, credit)]
-    accounts = await ledger.locked_accounts(session, [(member, asset) for asset, member in sides])
-    if exchange.listing_type == ListingType.APPEAL:
-        # Counted under the lock of the commons' goodvibe account, which every appeal
-        # reward takes: two completions cannot both pass the bound.
-        await collusion.check_appeal_help(session, economy, provider, beneficiary, exchange.digos)
-    for asset, debit, credit, amount, kind in moves:
-        await ledger.transfer(
-            session,
-            asset=asset,
-            debit=accounts[debit, asset],
-            credit=accounts[credit, asset],
-            amount=amount,
-            kind=kind,
-            exchange_id=exchange.id,
-            from_held=debit is not None,
-        )
-    return sorted({member for _, member in sides if member is not None})
-
-
 async def request_exchange(
     services: Services,
     member_id: int,
@@ -215,7 +105,7 @@ async def request_exchange(
     listing_id: int,
     goodvibes: int = 0,
     idempotency_key: str | None = None,
-) -> Exchange:
+) -> Moved:
     """Answer a listing. On an OFFER the requester is the beneficiary and commits now."""
     _check_input(goodvibes, idempotency_key)
     request = f"requestExchange listing={listing_id} goodvibes={goodvibes}"
@@ -224,14 +114,13 @@ async def request_exchange(
             work.session, member_id, idempotency_key, request, Exchange
         )
         if replay is not None:
-            return replay
+            return Moved(replay)
         session = work.session
         # Shared: the listing cannot be closed while this exchange is being made on it.
-        listing = await session.scalar(
-            select(Listing).where(col(Listing.id) == listing_id).with_for_update(read=True)
-        )
-        if listing is None:
+        found = await lock_listing_and_author(session, listing_id, shared=True)
+        if found is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
+        listing, author = found
         if listing.author_id == member_id:
             raise DomainError.of(
                 ErrorCode.OWN_LISTING, N_("you cannot answer your own listing"), "listingId"
@@ -256,7 +145,7 @@ async def request_exchange(
         )
         wallets: list[int] = []
         if offer:
-            wallets = await _hold(session, services.economy, exchange, goodvibes)
+            wallets = await settlement.hold(session, services.economy, exchange, goodvibes)
         else:
             _beneficiary_only(goodvibes, N_("only the author of a need applies goodvibes"))
         session.add(exchange)
@@ -270,10 +159,11 @@ async def request_exchange(
             else NotificationKind.EXCHANGE_REQUESTED
         )
         published(work, exchange, wallets, by=member_id, told=told)
-    return exchange
+    return Moved(exchange, listing, (author,))
 
 
-Step = Callable[[AsyncSession, Economy, Exchange], Awaitable[list[int]]]
+# What a move does with the money, on the locked exchange: the members whose wallet changed.
+Step = Callable[[AsyncSession, Economy, LockedExchange], Awaitable[list[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,21 +237,23 @@ async def _move(
     *,
     request: str,
     idempotency_key: str | None,
-) -> Exchange:
+) -> Moved:
     async with services.unit_of_work() as work:
         replay = await idempotency.replayed(
             work.session, member_id, idempotency_key, request, Exchange
         )
         if replay is not None:
-            return replay
+            return Moved(replay)
         session = work.session
-        exchange = await session.scalar(
-            select(Exchange).where(col(Exchange.id) == exchange_id).with_for_update()
-        )
+        if transition is COMPLETE:
+            # Completing help on an appeal closes it (settlement.pay): its lock comes first.
+            await lock_appeal_of(session, exchange_id)
+        locked = await lock_exchange(session, exchange_id)
         # To anyone but its two members an exchange does not exist: the same answer as an id
         # never issued, so that ids reveal nothing.
-        if exchange is None or member_id not in _parties(exchange):
+        if locked is None or member_id not in _parties(locked.exchange):
             raise DomainError.of(ErrorCode.NOT_FOUND, N_("no exchange has this id"), "exchangeId")
+        exchange = locked.exchange
         if member_id not in transition.by(exchange):
             raise DomainError.of(ErrorCode.FORBIDDEN, _WHO[transition.who], "exchangeId")
         if exchange.status not in transition.sources:
@@ -372,15 +264,16 @@ async def _move(
                 status=exchange.status.lower(),
                 action=transition.name,
             )
-        wallets = await step(session, services.economy, exchange)
+        # Set before the step, so the row is written once with what the step changes: a
+        # step that refuses rolls it all back.
         exchange.status = transition.target
         exchange.updated_at = utcnow()
-        session.add(exchange)
+        wallets = await step(session, services.economy, locked)
         await session.flush()
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange_id)
         published(work, exchange, wallets, by=member_id, told=transition.told)
-    return exchange
+    return Moved(exchange, locked.listing, (locked.provider, locked.beneficiary))
 
 
 async def accept_exchange(
@@ -390,16 +283,17 @@ async def accept_exchange(
     exchange_id: int,
     goodvibes: int = 0,
     idempotency_key: str | None = None,
-) -> Exchange:
+) -> Moved:
     """The author agrees. On a NEED the author is the beneficiary and commits now."""
     _check_input(goodvibes, idempotency_key)
 
-    async def commit(session: AsyncSession, economy: Economy, exchange: Exchange) -> list[int]:
+    async def commit(session: AsyncSession, economy: Economy, locked: LockedExchange) -> list[int]:
+        exchange = locked.exchange
         await blocks.refuse_if_blocked(
             session, exchange.provider_id, exchange.beneficiary_id, "exchangeId"
         )
         if exchange.listing_type == ListingType.NEED:
-            return await _hold(session, economy, exchange, goodvibes)
+            return await settlement.hold(session, economy, exchange, goodvibes)
         _beneficiary_only(goodvibes, N_("goodvibes apply only when accepting help on a need"))
         return []
 
@@ -414,6 +308,14 @@ async def accept_exchange(
     )
 
 
+async def _release(session: AsyncSession, economy: Economy, locked: LockedExchange) -> list[int]:
+    return await settlement.release_holds(session, locked.exchange)
+
+
+async def _pay(session: AsyncSession, economy: Economy, locked: LockedExchange) -> list[int]:
+    return await settlement.pay(session, economy, locked.exchange, locked.listing)
+
+
 async def close_exchange(
     services: Services,
     member_id: int,
@@ -421,7 +323,7 @@ async def close_exchange(
     *,
     exchange_id: int,
     idempotency_key: str | None = None,
-) -> Exchange:
+) -> Moved:
     """Decline, cancel or complete: the holds are released, or paid on completion."""
     _check_input(0, idempotency_key)
     return await _move(
@@ -429,7 +331,7 @@ async def close_exchange(
         member_id,
         transition,
         exchange_id,
-        _pay if transition is COMPLETE else release_holds,
+        _pay if transition is COMPLETE else _release,
         request=f"{transition.name} exchange={exchange_id}",
         idempotency_key=idempotency_key,
     )

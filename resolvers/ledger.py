@@ -7,15 +7,16 @@ whatever runs at the same moment; the database CHECK constraints are the backsto
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Row, or_, update
+from sqlalchemy import Row, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
 from models import Account, Asset, LedgerEntry, Transfer, TransferKind
+from models.columns import utcnow
+from models.locks import lock_accounts
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
 from resolvers.translations import N_
@@ -47,7 +48,7 @@ async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: in
     """A new member's accounts, and the commons' welcome grant into them."""
     session.add_all(Account(member_id=member_id, asset=asset) for asset in Asset)
     await session.flush()
-    accounts = await locked_accounts(session, [(None, Asset.DIGO), (member_id, Asset.DIGO)])
+    accounts = await lock_accounts(session, [(None, Asset.DIGO), (member_id, Asset.DIGO)])
     await transfer(
         session,
         asset=Asset.DIGO,
@@ -56,33 +57,6 @@ async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: in
         amount=welcome_digos,
         kind=TransferKind.WELCOME_GRANT,
     )
-
-
-async def locked_accounts(
-    session: AsyncSession, wanted: Iterable[tuple[int | None, Asset]]
-) -> dict[tuple[int | None, Asset], int]:
-    """The accounts of these (member, asset) pairs (member None: the commons), by pair, found
-    and locked in id order by one statement, so two units of work touching the same accounts
-    queue instead of deadlocking."""
-    owner, asset = col(Account.member_id), col(Account.asset)
-    rows = await session.execute(
-        select(owner, asset, col(Account.id))
-        .where(
-            or_(
-                *(
-                    (owner.is_(None) if member is None else owner == member) & (asset == kind)
-                    for member, kind in set(wanted)
-                )
-            )
-        )
-        .order_by(col(Account.id))
-        .with_for_update()  # nothing on SQLite, where BEGIN IMMEDIATE already serialises
-    )
-    return {
-        (member, Asset(kind)): account
-        for member, kind, account in rows.all()
-        if account is not None  # a primary key: never NULL once read back
-    }
 
 
 async def hold(
@@ -128,8 +102,9 @@ async def transfer(
     kind: TransferKind,
     exchange_id: int | None = None,
     from_held: bool = False,
-) -> Transfer | None:
-    """Move `amount` from one account to another, with its two ledger entries.
+) -> int | None:
+    """Move `amount` from one account to another, with its two ledger entries: the id of
+    the transfer.
 
     With `from_held`, the amount is paid out of what the debit account holds. A member
     account that cannot cover it refuses with INSUFFICIENT_*. Nothing moves for 0.
@@ -152,7 +127,7 @@ async def transfer(
         .values(balance=balance + amount)
         .returning(balance)
     )
-    # Rows are updated in id order, as locked_accounts locks them, so that two transfers between
+    # Rows are updated in id order, as lock_accounts locks them, so that two transfers between
     # the same accounts in opposite directions queue instead of deadlocking.
     if debit < credit:
         debit_after = await session.scalar(debited)
@@ -165,32 +140,39 @@ async def transfer(
     if credit_after is None:
         raise LookupError(f"no account {credit}")
 
-    moved = Transfer(
-        asset=asset,
-        amount=amount,
-        kind=kind,
-        debit_account_id=debit,
-        credit_account_id=credit,
-        exchange_id=exchange_id,
-    )
-    session.add(moved)
-    await session.flush()
-    assert moved.id is not None
-    session.add_all(
-        LedgerEntry(
-            transfer_id=moved.id,
-            account_id=account,
-            amount=signed,
-            balance_after=after,
-            created_at=moved.created_at,
+    # Plain inserts, not ORM objects: nothing reads these rows back in the unit of work, and
+    # a flush would track and plan what two statements say outright.
+    created_at = utcnow()
+    transfer_id = await session.scalar(
+        insert(Transfer)
+        .values(
+            asset=asset,
+            amount=amount,
+            kind=kind,
+            debit_account_id=debit,
+            credit_account_id=credit,
+            exchange_id=exchange_id,
+            created_at=created_at,
         )
-        for account, signed, after in [
-            (debit, -amount, debit_after),
-            (credit, amount, credit_after),
-        ]
+        .returning(col(Transfer.id))
     )
-    await session.flush()
-    return moved
+    await session.execute(
+        insert(LedgerEntry),
+        [
+            {
+                "transfer_id": transfer_id,
+                "account_id": account,
+                "amount": signed,
+                "balance_after": after,
+                "created_at": created_at,
+            }
+            for account, signed, after in [
+                (debit, -amount, debit_after),
+                (credit, amount, credit_after),
+            ]
+        ],
+    )
+    return transfer_id
 
 
 async def wallet(session: AsyncSession, member_id: int) -> Wallet:

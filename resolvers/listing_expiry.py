@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from models import Listing, ListingStatus, NotificationKind
 from models.columns import utcnow
+from models.locks import lock_listing, lock_listings
 from resolvers.listing_lifecycle import end_listing
 from resolvers.notifications import notify
 from resolvers.scheduler import Job
@@ -48,11 +49,11 @@ async def expire_due_listings(services: Services, now: datetime | None = None) -
 
 async def _expire(services: Services, listing_id: int, now: datetime) -> bool:
     async with services.unit_of_work() as work:
-        listing = await work.session.get(Listing, listing_id, with_for_update=True)
+        listing = await lock_listing(work.session, listing_id)
         # Renewed or closed since it was found: nothing to do.
         if listing is None or listing.status != ListingStatus.OPEN or listing.expires_at > now:
             return False
-        await end_listing(work, services.economy, listing, ListingStatus.EXPIRED, by=None)
+        await end_listing(work, listing, ListingStatus.EXPIRED, by=None)
     return True
 
 
@@ -62,18 +63,13 @@ async def remind_expiring_listings(services: Services, now: datetime | None = No
     now = now or utcnow()
     reminded: list[int] = []
     async with services.unit_of_work() as work:
-        soon = (
-            await work.session.scalars(
-                select(Listing)
-                .where(
-                    col(Listing.status) == ListingStatus.OPEN,
-                    col(Listing.expires_at) <= now + REMINDER,
-                    col(Listing.reminded_at).is_(None),
-                )
-                .order_by(col(Listing.id))
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+        soon = await lock_listings(
+            work.session,
+            col(Listing.status) == ListingStatus.OPEN,
+            col(Listing.expires_at) <= now + REMINDER,
+            col(Listing.reminded_at).is_(None),
+            skip_locked=True,
+        )
         for listing in soon:
             assert listing.id is not None
             listing.reminded_at = now

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from models import Asset, Listing, ListingKind, ListingStatus, ListingType
 from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
+from models.locks import lock_accounts, lock_listing
 from models.lookups import rows_by_id
 from resolvers import alerts, idempotency, ledger, listing_feed
 from resolvers.categories import SLUGS
@@ -155,7 +156,7 @@ async def check_short_of_digos(session: AsyncSession, author_id: int, digos: int
     The member's digo account is locked first, so two appeals posted at once by one member
     are counted one after the other (on SQLite, BEGIN IMMEDIATE already serialises them).
     """
-    await ledger.locked_accounts(session, [(author_id, Asset.DIGO)])
+    await lock_accounts(session, [(author_id, Asset.DIGO)])
     available = (await ledger.wallet(session, author_id)).available_digos
     if available >= digos:
         raise DomainError.of(
@@ -207,7 +208,7 @@ async def close_listing(
         )
         if replay is not None:
             return replay
-        listing = await work.session.get(Listing, listing_id, with_for_update=True)
+        listing = await lock_listing(work.session, listing_id)
         if listing is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
         if listing.author_id != member_id:
@@ -218,7 +219,7 @@ async def close_listing(
             raise DomainError.of(
                 ErrorCode.LISTING_CLOSED, N_("this listing is already closed"), "listingId"
             )
-        await end_listing(work, services.economy, listing, ListingStatus.CLOSED, by=member_id)
+        await end_listing(work, listing, ListingStatus.CLOSED, by=member_id)
         if idempotency_key is not None:
             await idempotency.record(work.session, member_id, idempotency_key, listing_id)
     return listing

@@ -12,7 +12,6 @@ from sqlmodel import col, select
 from models import (
     Exchange,
     ExchangeStatus,
-    Listing,
     ListingStatus,
     Member,
     Message,
@@ -24,6 +23,7 @@ from models import (
     Suspension,
 )
 from models.columns import MODERATION_REASON_LENGTH, utcnow
+from models.locks import lock_listing
 from models.lookups import rows_by_id
 from resolvers import exchanges, sanctions, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
@@ -206,7 +206,7 @@ async def _hide_listing(session: AsyncSession, report: Report) -> list[int]:
     """Hide the reported listing: the ids of the requests on it, to cancel."""
     if report.listing_id is None:
         raise invalid("action", N_("this report names no listing"))
-    listing = await session.get(Listing, report.listing_id, with_for_update=True)
+    listing = await lock_listing(session, report.listing_id)
     assert listing is not None
     listing.status = ListingStatus.HIDDEN
     listing.updated_at = utcnow()

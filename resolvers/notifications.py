@@ -13,7 +13,7 @@ from sqlmodel import col, func, select
 
 from models import Delivery, Listing, Member, Notification, NotificationKind, NotificationSetting
 from models.columns import utcnow
-from models.lookups import rows_by_id
+from models.lookups import rows_by_id, rows_held_or_read
 from realtime.events import NotificationAdded
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import take_feed_turns
@@ -116,26 +116,19 @@ async def _write(work: UnitOfWork, rows: list[Notification]) -> None:
         work.publish_after_commit(NotificationAdded(row.id, row.member_id))
 
 
+def actor_ids(rows: Sequence[Notification]) -> set[int]:
+    return {r.actor_id for r in rows if r.actor_id is not None}
+
+
 async def told(work: UnitOfWork, rows: Sequence[Notification]) -> list[Told]:
-    """What each notification names, by name, for its text."""
-    member_ids = {r.actor_id for r in rows if r.actor_id is not None}
-    listing_ids = {r.listing_id for r in rows if r.listing_id is not None}
-    names = dict(
-        (
-            await work.session.execute(
-                select(col(Member.id), col(Member.display_name)).where(
-                    col(Member.id).in_(member_ids)
-                )
-            )
-        ).all()
+    """What each notification names, by name, for its text; rows the unit of work already
+    read are not read again."""
+    members = await rows_held_or_read(work.session, Member, actor_ids(rows))
+    listings = await rows_held_or_read(
+        work.session, Listing, {r.listing_id for r in rows if r.listing_id is not None}
     )
-    titles = dict(
-        (
-            await work.session.execute(
-                select(col(Listing.id), col(Listing.title)).where(col(Listing.id).in_(listing_ids))
-            )
-        ).all()
-    )
+    names = {i: m.display_name for i, m in members.items()}
+    titles = {i: listing.title for i, listing in listings.items()}
     return [
         Told(
             NotificationKind(r.kind),
@@ -147,12 +140,10 @@ async def told(work: UnitOfWork, rows: Sequence[Notification]) -> list[Told]:
 
 
 async def _mail_at_once(work: UnitOfWork, rows: list[Notification]) -> None:
-    recipients = {
-        m.id: m
-        for m in await work.session.scalars(
-            select(Member).where(col(Member.id).in_({r.member_id for r in rows}))
-        )
-    }
+    # The actors with them, so that `told` finds them read.
+    recipients = await rows_held_or_read(
+        work.session, Member, {r.member_id for r in rows} | actor_ids(rows)
+    )
     for row, what in zip(rows, await told(work, rows), strict=True):
         member = recipients[row.member_id]
         mail = notification_mail(

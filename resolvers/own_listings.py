@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from models import OPEN_STATUSES, Exchange, Listing, ListingStatus, ListingType
 from models.columns import DESCRIPTION_LENGTH, TITLE_LENGTH, utcnow
+from models.locks import lock_listing
 from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.geo import GeoPoint
@@ -87,7 +88,7 @@ def _checked(changes: ListingChanges, max_price: int, key: str | None) -> Listin
 
 async def _own(session: AsyncSession, member_id: int, listing_id: int) -> Listing:
     """The member's listing, locked against new exchanges; NOT_FOUND for anyone else's."""
-    listing = await session.get(Listing, listing_id, with_for_update=True)
+    listing = await lock_listing(session, listing_id)
     if listing is None or listing.author_id != member_id:
         raise DomainError.of(
             ErrorCode.NOT_FOUND, N_("you have no listing with this id"), "listingId"

@@ -80,7 +80,7 @@ async def count_mutation(services: Services, viewer_id: int | None, client_addre
     past the limit, RATE_LIMITED. The count is committed first, so refusals count too."""
     who = f"member:{viewer_id}" if viewer_id is not None else f"client:{client_address}"
     limit = services.rate_limits.mutations_per_minute
-    async with services.unit_of_work() as work:
-        wait = await count_hit(work.session, f"mutation:{who}", limit=limit)
+    async with services.db.autocommit() as session:
+        wait = await count_hit(session, f"mutation:{who}", limit=limit)
     if wait is not None:
         raise rate_limited(wait)

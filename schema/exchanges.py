@@ -12,10 +12,11 @@ import strawberry
 
 from models import Exchange as ExchangeRow
 from models import ExchangeStatus
-from resolvers import exchanges
+from resolvers import exchanges, settlement
 from resolvers.errors import DomainError, invalid
-from resolvers.exchanges import Reward
+from resolvers.exchanges import Moved
 from resolvers.pages import check_first
+from resolvers.settlement import Reward
 from resolvers.translations import N_
 from schema.context import Info
 from schema.errors import UserError, bad_user_input, payload_or_user_errors
@@ -72,7 +73,7 @@ class Exchange(Node):
 
     @strawberry.field
     def reward(self) -> Reward:
-        return exchanges.reward(self.row)
+        return settlement.reward(self.row)
 
     @strawberry.field(description="What the provider receives on completion.")
     def reward_amount(self) -> int:
@@ -157,8 +158,15 @@ def page_size(first: int | None) -> int:
         raise bad_user_input(error) from None
 
 
-async def _done(outcome: Awaitable[ExchangeRow]) -> ExchangePayload:
-    return ExchangePayload(exchange=Exchange(row=await outcome))
+async def _done(info: Info, outcome: Awaitable[Moved]) -> ExchangePayload:
+    """The payload of a move; the rows the move read are not read again for its answer."""
+    moved = await outcome
+    loaders, viewer = info.context.loaders, info.context.viewer
+    if moved.listing is not None and moved.listing.id is not None:
+        loaders.listing.prime(moved.listing.id, moved.listing)
+    shown = [*moved.members, *([viewer] if viewer else [])]
+    loaders.member.prime_many({m.id: m for m in shown if m.id is not None})
+    return ExchangePayload(exchange=Exchange(row=moved.exchange))
 
 
 def _exchange_id(value: strawberry.ID) -> int:
@@ -205,13 +213,14 @@ class ExchangeMutation:
     ) -> ExchangePayload | None:
         async def requested() -> ExchangePayload:
             return await _done(
+                info,
                 exchanges.request_exchange(
                     info.context.services,
                     signed_in_id(info),
                     listing_id=decode_id("Listing", input.listing_id, "listingId"),
                     goodvibes=input.goodvibes or 0,
                     idempotency_key=input.idempotency_key,
-                )
+                ),
             )
 
         return await payload_or_user_errors(ExchangePayload, requested())
@@ -225,13 +234,14 @@ class ExchangeMutation:
     ) -> ExchangePayload | None:
         async def accepted() -> ExchangePayload:
             return await _done(
+                info,
                 exchanges.accept_exchange(
                     info.context.services,
                     signed_in_id(info),
                     exchange_id=_exchange_id(input.exchange_id),
                     goodvibes=input.goodvibes or 0,
                     idempotency_key=input.idempotency_key,
-                )
+                ),
             )
 
         return await payload_or_user_errors(ExchangePayload, accepted())
@@ -269,13 +279,14 @@ async def _close(
 ) -> ExchangePayload:
     async def closed() -> ExchangePayload:
         return await _done(
+            info,
             exchanges.close_exchange(
                 info.context.services,
                 signed_in_id(info),
                 transition,
                 exchange_id=_exchange_id(input.exchange_id),
                 idempotency_key=input.idempotency_key,
-            )
+            ),
         )
 
     return await payload_or_user_errors(ExchangePayload, closed())

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from models import Asset, Database
+from models.locks import lock_accounts
 from realtime.channels import cell_channels, cells_in_box
-from resolvers import ledger
 from resolvers.geo import GeoPoint
 from resolvers.nearby import bounding_box
 from schema.ids import decode_id
@@ -84,9 +84,7 @@ async def test_an_appeal_commits_and_is_heard_while_another_appeal_is_still_post
             async with database.write() as session:
                 # Another transaction holds the Paris asker's digos: their appeal's own
                 # transaction waits for it, open, after taking whatever it takes first.
-                await ledger.locked_accounts(
-                    session, [(decode_id("Member", in_paris.id), Asset.DIGO)]
-                )
+                await lock_accounts(session, [(decode_id("Member", in_paris.id), Asset.DIGO)])
                 stuck = asyncio.create_task(post_appeal(first, in_paris))
                 await until(lambda: waiting_on_a_lock(database))
                 elsewhere = await post_appeal(second, in_chantilly, location=CHANTILLY)

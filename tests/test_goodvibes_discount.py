@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from resolvers.economy import Economy
-from resolvers.exchanges import Discount, discount
+from resolvers.settlement import Discount, discount
 
 
 @pytest.mark.parametrize(

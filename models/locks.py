@@ -1,0 +1,173 @@
+"""Row locks, taken in one order by every unit of work, so that two of them wanting the same
+rows queue instead of deadlocking:
+
+1. listings, 2. exchanges, 3. accounts;
+
+each kind in id order, by one statement where a unit of work needs several rows of it. The
+idempotency key, claimed by a unit of work's first statement, comes before them all; the
+feed turns of its notifications (resolvers/feed_order.py), taken at commit, after them all.
+
+A unit of work that holds a lock of one kind may lock more of that kind (or a later one),
+never of an earlier one: `LockOrderError` says so at once, in every test, so the order is
+kept by this module and not only written down. On PostgreSQL each lock is a `SELECT ... FOR
+UPDATE` (`FOR SHARE` where asked); SQLite has no row locks and SQLAlchemy drops the clause
+there: `Database.write` begins every unit of work with BEGIN IMMEDIATE, which lets one writer
+in at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from models.exchanges import Exchange
+from models.ledger import Account, Asset
+from models.listings import Listing, ListingType
+from models.members import Member
+
+_TAKEN = "indigo_locks_taken"
+# Made once: an alias costs a copy of every column of the table.
+_PROVIDER, _BENEFICIARY = aliased(Member), aliased(Member)
+
+
+class LockKind(IntEnum):
+    LISTING = 1
+    EXCHANGE = 2
+    ACCOUNT = 3
+
+
+class LockOrderError(RuntimeError):
+    """A lock asked out of the order: a deadlock waiting to happen, so a bug."""
+
+
+def _taking(session: AsyncSession, kind: LockKind) -> None:
+    taken = LockKind(session.info.get(_TAKEN, kind))
+    if kind < taken:
+        raise LockOrderError(f"{kind.name.lower()} locked after {taken.name.lower()}")
+    session.info[_TAKEN] = kind
+
+
+async def lock_listings(
+    session: AsyncSession, *where: ColumnElement[bool], skip_locked: bool = False
+) -> list[Listing]:
+    """The listings matching `where`, locked in id order; with `skip_locked`, those another
+    unit of work holds are left out instead of waited for."""
+    _taking(session, LockKind.LISTING)
+    rows = await session.scalars(
+        select(Listing)
+        .where(*where)
+        .order_by(col(Listing.id))
+        .with_for_update(skip_locked=skip_locked)
+    )
+    return list(rows.all())
+
+
+async def lock_listing(
+    session: AsyncSession, listing_id: int, *, shared: bool = False
+) -> Listing | None:
+    """The listing, locked; `shared`: against change only, so exchanges may be requested on
+    it at once, while closing it waits for them."""
+    _taking(session, LockKind.LISTING)
+    return await session.scalar(
+        select(Listing).where(col(Listing.id) == listing_id).with_for_update(read=shared)
+    )
+
+
+async def lock_listing_and_author(
+    session: AsyncSession, listing_id: int, *, shared: bool = False
+) -> tuple[Listing, Member] | None:
+    """The listing, locked as `lock_listing` does, and its author read (not locked) by the
+    same statement."""
+    _taking(session, LockKind.LISTING)
+    found = (
+        await session.execute(
+            select(Listing, Member)
+            .join(Member, col(Member.id) == col(Listing.author_id))
+            .where(col(Listing.id) == listing_id)
+            .with_for_update(read=shared, of=Listing)
+        )
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
+async def lock_appeal_of(session: AsyncSession, exchange_id: int) -> Listing | None:
+    """The appeal that an exchange answers, locked; None if it answers another kind of
+    listing. The listing comes before the exchange in the order: this is taken first, found
+    through the exchange's listing, which never changes."""
+    _taking(session, LockKind.LISTING)
+    listing_of = select(col(Exchange.listing_id)).where(col(Exchange.id) == exchange_id)
+    return await session.scalar(
+        select(Listing)
+        .where(
+            col(Listing.id) == listing_of.scalar_subquery(),
+            col(Listing.type) == ListingType.APPEAL,
+        )
+        .with_for_update()
+    )
+
+
+async def lock_exchanges(session: AsyncSession, *where: ColumnElement[bool]) -> list[Exchange]:
+    """The exchanges matching `where`, locked in id order."""
+    _taking(session, LockKind.EXCHANGE)
+    rows = await session.scalars(
+        select(Exchange).where(*where).order_by(col(Exchange.id)).with_for_update()
+    )
+    return list(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class LockedExchange:
+    """An exchange, locked, with its listing and two members as the same statement read
+    them (not locked)."""
+
+    exchange: Exchange
+    listing: Listing
+    provider: Member
+    beneficiary: Member
+
+
+async def lock_exchange(session: AsyncSession, exchange_id: int) -> LockedExchange | None:
+    _taking(session, LockKind.EXCHANGE)
+    provider, beneficiary = _PROVIDER, _BENEFICIARY
+    found = (
+        await session.execute(
+            select(Exchange, Listing, provider, beneficiary)
+            .join(Listing, col(Listing.id) == col(Exchange.listing_id))
+            .join(provider, col(provider.id) == col(Exchange.provider_id))
+            .join(beneficiary, col(beneficiary.id) == col(Exchange.beneficiary_id))
+            .where(col(Exchange.id) == exchange_id)
+            .with_for_update(of=Exchange)
+        )
+    ).one_or_none()
+    return None if found is None else LockedExchange(*found)
+
+
+async def lock_accounts(
+    session: AsyncSession, wanted: Iterable[tuple[int | None, Asset]]
+) -> dict[tuple[int | None, Asset], int]:
+    """The ids of the accounts of these (member, asset) pairs (member None: the commons), by
+    pair, found and locked in id order by one statement."""
+    _taking(session, LockKind.ACCOUNT)
+    owner, asset = col(Account.member_id), col(Account.asset)
+    pairs: list[Any] = [
+        (owner.is_(None) if member is None else owner == member) & (asset == kind)
+        for member, kind in set(wanted)
+    ]
+    rows = await session.execute(
+        select(owner, asset, col(Account.id))
+        .where(or_(*pairs))
+        .order_by(col(Account.id))
+        .with_for_update()
+    )
+    return {
+        (member, Asset(kind)): account
+        for member, kind, account in rows.all()
+        if account is not None  # a primary key: never NULL once read back
+    }
