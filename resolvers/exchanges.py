@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from models import (
     OPEN_STATUSES,
@@ -26,6 +26,7 @@ from models import (
 )
 from models.columns import utcnow
 from models.locks import LockedExchange, lock_appeal_of, lock_exchange, lock_listing_and_author
+from models.lookups import rows_by_id
 from realtime.events import ExchangeUpdated, WalletUpdated
 from resolvers import blocks, collusion, idempotency, settlement
 from resolvers.economy import Economy
@@ -368,9 +369,6 @@ async def get_exchanges(
 ) -> list[Exchange | None]:
     """The exchanges with these ids, in the same order: None where there is none or where
     `member_id` is not one of its two members (no one else may see an exchange)."""
+    party = or_(col(Exchange.provider_id) == member_id, col(Exchange.beneficiary_id) == member_id)
     async with services.db.lookups() as session:
-        rows = (
-            await session.scalars(select(Exchange).where(col(Exchange.id).in_(exchange_ids)))
-        ).all()
-    by_id = {x.id: x for x in rows if member_id in (x.provider_id, x.beneficiary_id)}
-    return [by_id.get(i) for i in exchange_ids]
+        return await rows_by_id(session, Exchange, exchange_ids, party)

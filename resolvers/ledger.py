@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
-from models import Account, Asset, LedgerEntry, Transfer, TransferKind
+from models import Account, Asset, Database, LedgerEntry, Transfer, TransferKind
 from models.columns import utcnow
 from models.locks import lock_accounts
+from models.lookups import in_order_of
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page
 from resolvers.translations import N_
@@ -196,6 +197,10 @@ class Entry:
     kind: TransferKind
     exchange_id: int | None
 
+    @property
+    def id(self) -> int | None:
+        return self.row.id
+
 
 def _entries_of(member_id: int) -> Select[LedgerEntry, Asset, TransferKind, int | None]:
     return (
@@ -212,23 +217,24 @@ def _entry(row: Row[LedgerEntry, Asset, TransferKind, int | None]) -> Entry:
 
 
 async def entries(
-    session: AsyncSession, member_id: int, *, first: int, before: int | None = None
+    sessions: Database, member_id: int, *, first: int, before: int | None = None
 ) -> Page[Entry]:
     """The member's entries, newest first; `before` is the id of the last one already seen."""
     entry = col(LedgerEntry.id)
     query = _entries_of(member_id).order_by(entry.desc()).limit(first + 1)
     if before is not None:
         query = query.where(entry < before)
-    rows = (await session.execute(query)).all()
+    async with sessions.read() as session:
+        rows = (await session.execute(query)).all()
     return Page.of([_entry(row) for row in rows], first)
 
 
 async def get_entries(
-    session: AsyncSession, member_id: int, entry_ids: list[int]
+    sessions: Database, member_id: int, entry_ids: list[int]
 ) -> list[Entry | None]:
     """The entries with these ids, in the same order: None where there is none or where it is
     not on an account of `member_id` (no one else may see it)."""
     query = _entries_of(member_id).where(col(LedgerEntry.id).in_(entry_ids))
-    found = [_entry(row) for row in (await session.execute(query)).all()]
-    by_id = {e.row.id: e for e in found}
-    return [by_id.get(i) for i in entry_ids]
+    async with sessions.read() as session:
+        found = [_entry(row) for row in (await session.execute(query)).all()]
+    return in_order_of(entry_ids, found)

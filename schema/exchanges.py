@@ -196,9 +196,7 @@ class ExchangeQuery:
         ]
         return ExchangeConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=PageInfo.forward(page.has_next, edges),
         )
 
 

@@ -74,8 +74,7 @@ async def _own_entries(info: Info, entry_ids: list[int]) -> list[LedgerEntry | N
     member_id = info.context.viewer_id
     if member_id is None:
         return [None] * len(entry_ids)
-    async with info.context.services.db.read() as session:
-        found = await ledger.get_entries(session, member_id, entry_ids)
+    found = await ledger.get_entries(info.context.services.db, member_id, entry_ids)
     shown = iter(await _with_exchanges(info, member_id, [e for e in found if e is not None]))
     return [None if e is None else next(shown) for e in found]
 
@@ -108,14 +107,10 @@ class LedgerQuery:
     ) -> LedgerEntryConnection | None:
         size, before = page_size(first), after_id("LedgerEntry", after)
         member_id = signed_in_id(info)
-        services = info.context.services
-        async with services.db.read() as session:
-            page = await ledger.entries(session, member_id, first=size, before=before)
+        page = await ledger.entries(info.context.services.db, member_id, first=size, before=before)
         shown = await _with_exchanges(info, member_id, page.items)
         edges = [LedgerEntryEdge(cursor=e.id, node=e) for e in shown]
         return LedgerEntryConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=PageInfo.forward(page.has_next, edges),
         )
