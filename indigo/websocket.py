@@ -44,8 +44,8 @@ from indigo.metrics import EVENTS_DELIVERED, OPEN_SOCKETS, OPEN_SUBSCRIPTIONS
 from resolvers.auth import sign_in_ends
 from resolvers.translations import N_
 from schema.context import Context
+from schema.direct_delivery import operation_sender
 from schema.errors import localise, unauthenticated
-from schema.live_lane import operation_sender
 
 if TYPE_CHECKING:
     from indigo.app import IndigoGraphQL

@@ -45,7 +45,7 @@ class RedisBackend(BroadcastBackend):
         # RESP2, so that messages come back as plain replies on the connection we read,
         # rather than as RESP3 pushes that redis-py hands to a callback of its own.
         self._pool = ConnectionPool.from_url(url, protocol=2, **timeouts)
-        self._published: asyncio.Queue[Event] = asyncio.Queue()
+        self._received: asyncio.Queue[Event] = asyncio.Queue()
         self._channels: set[str] = set()
         # Channels sent to Redis on the current connection, awaiting its confirmation.
         self._unconfirmed: dict[str, asyncio.Event] = {}
@@ -106,7 +106,7 @@ class RedisBackend(BroadcastBackend):
             await pipeline.execute()
 
     async def next_published(self) -> Event:
-        return await self._published.get()
+        return await self._received.get()
 
     async def _supervise(self, first_try: asyncio.Future[None]) -> None:
         delay = FIRST_RETRY_SECONDS
@@ -118,7 +118,7 @@ class RedisBackend(BroadcastBackend):
                 self.connections += 1
                 resync = json.dumps({"resync": self.connections})
                 for event in [Event(c, resync) for c in self._channels] + early:
-                    self._published.put_nowait(event)
+                    self._received.put_nowait(event)
                 self._up.set()
                 log.info("redis %s: listening on %d channels", self._address, len(self._channels))
                 delay = FIRST_RETRY_SECONDS
@@ -171,7 +171,7 @@ class RedisBackend(BroadcastBackend):
                 response = await connection.read_response(timeout=math.inf)
                 heard.set()
                 if event := self._receive(response):
-                    self._published.put_nowait(event)
+                    self._received.put_nowait(event)
         finally:
             pinger.cancel()
             await asyncio.gather(pinger, return_exceptions=True)

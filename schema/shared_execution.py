@@ -4,7 +4,7 @@ Every helper of a process that subscribed with the same document, and sees the a
 same standpoint (anonymous, a member, or its author), gets the same result but for its own
 `distanceKm`. So the event is executed, and its result encoded as JSON, once for each such
 group, with a marker distance; each helper gets a copy with its own distance put where the
-marker is, as data or as JSON text (schema.live_lane).
+marker is, as data or as JSON text (schema.direct_delivery).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def execution_key(group: Group, standpoint: Hashable) -> Hashable:
 
 
 # The group of the subscription that the current task runs: set as its executor is built,
-# before its resolver first runs, so that the resolver (schema.live_lane) and the executor
+# before its resolver first runs, so that the resolver (schema.direct_delivery) and the executor
 # agree on it.
 operation_group: ContextVar[Group | None] = ContextVar("operation_group", default=None)
 

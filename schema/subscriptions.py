@@ -19,12 +19,12 @@ from realtime.fanout import Notice, TooSlow
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
 from schema.context import Info
+from schema.direct_delivery import DirectDelivery
 from schema.errors import bad_user_input
 from schema.exchanges import Exchange
 from schema.geo import GeoPointInput
 from schema.ids import decode_any_id, decode_id, encode_id
 from schema.listings import Listing
-from schema.live_lane import Lane
 from schema.loaders import Loaders
 from schema.members import Wallet
 from schema.permissions import IsAuthenticated, signed_in_id
@@ -137,14 +137,14 @@ class Subscription:
             feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
-        lane = Lane.current()
+        direct = DirectDelivery.current()
         try:
             async for found in feed:
                 standpoint = _standpoint(info, found.listing.author_id)
                 if (
                     found.notice is not None
-                    and lane is not None
-                    and await lane.sent(found.notice, standpoint, found.distance_km)
+                    and direct is not None
+                    and await direct.delivered(found.notice, standpoint, found.distance_km)
                 ):
                     continue
                 fresh_loaders(info)

@@ -1,5 +1,5 @@
 """A live appeal's result made once per group of helpers: the marker distance replaced by each
-helper's own, in the data and in the JSON text that the short lane sends as it is."""
+helper's own, in the data and in the JSON text that direct delivery sends as it is."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from realtime.fanout import Notice
-from schema.live_lane import Lane
+from schema.direct_delivery import DirectDelivery
 from schema.shared_execution import MARKER_KM, SharedResult, execution_key, group_of
 
 DOCUMENT = parse(
@@ -100,7 +100,7 @@ def test_a_root_argument_used_again_below_the_root_sets_a_group_apart() -> None:
     assert group(mine=False) != group()
 
 
-async def test_the_lane_sends_the_groups_result_with_the_helpers_distance() -> None:
+async def test_direct_delivery_sends_the_groups_result_with_the_helpers_distance() -> None:
     group = group_of(OPERATION, [], {})
     notice = Notice("cell:1:1", {"appeal": 7})
     shared = SharedResult.of(ExecutionResult({"appealCreated": {"distanceKm": MARKER_KM}}))
@@ -110,13 +110,13 @@ async def test_the_lane_sends_the_groups_result_with_the_helpers_distance() -> N
 
     await notice.once(execution_key(group, "anonymous"), execute)
     sent = Sent()
-    lane = Lane(sent, group)
+    direct = DirectDelivery(sent, group)
 
-    assert await lane.sent(notice, "anonymous", 1.25)
+    assert await direct.delivered(notice, "anonymous", 1.25)
     assert sent.data == [{"appealCreated": {"distanceKm": 1.25}}]
 
 
-async def test_the_lane_leaves_to_the_usual_way_what_it_has_no_clean_result_for() -> None:
+async def test_direct_delivery_leaves_to_the_usual_way_what_it_has_no_clean_result_for() -> None:
     group = group_of(OPERATION, [], {})
     notice = Notice("cell:1:1", {"appeal": 7})
     failed = SharedResult.of(
@@ -128,9 +128,10 @@ async def test_the_lane_leaves_to_the_usual_way_what_it_has_no_clean_result_for(
 
     await notice.once(execution_key(group, "member"), execute)
     sent = Sent()
-    lane = Lane(sent, group)
+    direct = DirectDelivery(sent, group)
 
-    assert not await lane.sent(notice, "member", 1.0)  # errors are masked the usual way
-    assert not await lane.sent(notice, "anonymous", 1.0)  # no helper executed it yet
-    assert not await Lane(sent, group_of(OPERATION, [], {"size": 3})).sent(notice, "member", 1.0)
+    assert not await direct.delivered(notice, "member", 1.0)  # errors are masked the usual way
+    assert not await direct.delivered(notice, "anonymous", 1.0)  # no helper executed it yet
+    other_group = DirectDelivery(sent, group_of(OPERATION, [], {"size": 3}))
+    assert not await other_group.delivered(notice, "member", 1.0)
     assert sent.data == []

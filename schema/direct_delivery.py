@@ -1,4 +1,4 @@
-"""The short way for a live appeal to reach most of a process's helpers.
+"""Direct delivery: the short way for a live appeal to reach most of a process's helpers.
 
 The helpers of a group (same document, same standpoint: schema.shared_execution) share one
 execution of each live appeal. The group's first helper runs it the usual way, through
@@ -30,17 +30,18 @@ operation_sender: ContextVar[NextSender | None] = ContextVar("operation_sender",
 
 
 @dataclass(frozen=True, slots=True)
-class Lane:
+class DirectDelivery:
     sender: NextSender
     group: Group
 
     @classmethod
-    def current(cls) -> Lane | None:
-        """The lane of the subscription the current task runs, if its transport offers one."""
+    def current(cls) -> DirectDelivery | None:
+        """The direct delivery of the subscription the current task runs, if its transport
+        offers one."""
         sender, group = operation_sender.get(), operation_group.get()
         return None if sender is None or group is None else cls(sender, group)
 
-    async def sent(self, notice: Notice, standpoint: Hashable, distance_km: float) -> bool:
+    async def delivered(self, notice: Notice, standpoint: Hashable, distance_km: float) -> bool:
         """Whether the event went out this way; if not, it takes the usual way."""
         shared = await notice.shared(execution_key(self.group, standpoint))
         # A result with errors takes the usual way, where they are masked and logged.
