@@ -18,6 +18,8 @@ from models import ListingType
 from realtime.fanout import Notice, TooSlow
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
+from resolvers.geo import told_km
+from resolvers.standpoints import standpoint_of
 from schema.context import Info
 from schema.direct_delivery import DirectDelivery
 from schema.errors import bad_user_input
@@ -92,13 +94,6 @@ async def until_closed() -> None:
     await asyncio.get_running_loop().create_future()
 
 
-def _standpoint(info: Info, author_id: int) -> str:
-    """What decides how a member sees an appeal: signed in or not, and whether it is theirs."""
-    if info.context.viewer_id is None:
-        return "anonymous"
-    return "author" if info.context.viewer_id == author_id else "member"
-
-
 async def _appeal_feed_after(info: Info, after: str) -> int:
     """The position in the feed of new listings that `after` resumes from."""
     if decode_any_id(after, "after")[0] == APPEAL_ID_CURSOR:
@@ -140,17 +135,18 @@ class Subscription:
         direct = DirectDelivery.current()
         try:
             async for found in feed:
-                standpoint = _standpoint(info, found.listing.author_id)
+                standpoint = standpoint_of(found.listing.author_id, info.context.viewer_id)
+                distance_km = told_km(found.distance_km)
                 if (
                     found.notice is not None
                     and direct is not None
-                    and await direct.delivered(found.notice, standpoint, found.distance_km)
+                    and await direct.delivered(found.notice, standpoint, distance_km)
                 ):
                     continue
                 fresh_loaders(info)
                 yield AppealFeedEvent(
                     cursor=encode_id(LISTING_CURSOR, found.position),
-                    distance_km=found.distance_km,
+                    distance_km=distance_km,
                     appeal=Listing(row=found.listing, author_row=found.author),
                     notice=found.notice,
                     standpoint=standpoint,
