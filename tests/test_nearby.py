@@ -377,9 +377,12 @@ async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
     api: Api, app: Starlette, database: Database
 ) -> None:
     (author,) = await add_members(database, 1)
-    # Eleven listings shown on the grid point 0.3 km away, the rest on the next ones north.
-    await add_listings(database, author, [north_of(GRID, 0.05 * i) for i in range(1, 41)])
-    here = north_of(GRID, -0.3)
+    # Five listings shown on a grid point, ten on the next one east (0.731 km away): from
+    # the grid point, circles of 0.1, 0.2 and 0.4 km hold only the first five.
+    east = GeoPoint(GRID.latitude, GRID.longitude + 0.01)
+    await add_listings(database, author, [north_of(GRID, 0.05 * i) for i in range(5)])
+    await add_listings(database, author, [north_of(east, 0.05 * i) for i in range(10)])
+    here = GRID
 
     with counted_selects(app) as first_time:
         first = await search(api, here, 5, first=10)
@@ -389,7 +392,7 @@ async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
         worded = await search(api, here, 5, first=10, text="bike")
 
     assert ids(first) == ids(second) == ids(worded)
-    assert [e["distanceKm"] for e in first["edges"]] == [0.3] * 10
+    assert [e["distanceKm"] for e in first["edges"]] == [0.0] * 5 + [0.731] * 5
     # Rounds of widening circles, then the page; next time one circle, then the page.
     assert len(first_time) > 2
     assert len(again) == 2
