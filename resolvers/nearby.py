@@ -23,10 +23,18 @@ from dataclasses import dataclass
 from itertools import chain, product
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, bindparam, literal_column, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    bindparam,
+    func,
+    literal_column,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 from models import Listing, ListingType, Member
 from resolvers import blocks
@@ -169,18 +177,19 @@ async def nearby(services: Services, search: Search) -> Page:
     hidden = await blocks.hidden_from(services, search.viewer_id)
     async with services.db.lookups() as session:
         while True:
-            positions = await _positions_within(session, search, outer, hidden)
-            if len(positions) >= need or outer >= search.radius_km:
+            found = await _round(session, search, outer, hidden)
+            if found.matched >= need or outer >= search.radius_km:
                 break
-            outer = min(search.radius_km, _wider(start, outer, len(positions), need))
+            outer = min(search.radius_km, _wider(start, outer, found.matched, need))
         if search.after is None:
-            services.rings.learn(area, len(positions), within_km=outer)
-        shown = positions[: search.first]
-        rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
-        by_id = {listing.id: (listing, author) for listing, author in rows}
+            services.rings.learn(area, found.matched, within_km=outer)
+        shown = found.positions[: search.first]
+        if not found.rows:
+            rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
+            found.rows.update((listing.id, (listing, author)) for listing, author in rows)
     return Page(
-        found=[Found(p, *by_id[p.listing_id]) for p in shown],
-        has_next_page=len(positions) > search.first,
+        found=[Found(p, *found.rows[p.listing_id]) for p in shown],
+        has_next_page=found.matched > search.first,
     )
 
 
@@ -212,45 +221,106 @@ def _wider(start: float, outer: float, found: int, need: int) -> float:
     return start + (outer - start) * growth
 
 
-async def _positions_within(
+Cell = tuple[int, int]  # (grid_latitude, grid_longitude)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a round found within its circle."""
+
+    # The matching listings after the cursor within it, counting at most a page and one
+    # from each cell it listed: enough to tell whether there is a next page.
+    matched: int
+    # In order: all of them, or the first page of them when `rows` holds their listings and
+    # authors (fetched with them).
+    positions: list[Position]
+    rows: dict[int | None, tuple[Listing, Member]]
+
+
+async def _round(
     session: AsyncSession, search: Search, outer_km: float, hidden: frozenset[int]
-) -> list[Position]:
-    """The positions after the cursor of the matching listings within `outer_km`, in order."""
+) -> _Found:
+    """The matching listings after the cursor within `outer_km`, in order."""
     box = bounding_box(search.near, outer_km)
     latitudes = _cells_between(box.south, box.north)
     longitudes = [_cells_between(west, east) for west, east in box.longitudes]
-    distances: dict[Cell, float] = {}
-
-    def distance_of(cell: Cell) -> float:
-        if cell not in distances:
-            distances[cell] = haversine_km(search.near, cell_point(*cell))
-        return distances[cell]
-
-    after = search.after
     if len(latitudes) * sum(map(len, longitudes)) <= MAX_LISTED_CELLS:
-        cells = {
-            cell: distance_of(cell)
-            for cell in product(latitudes, chain.from_iterable(longitudes))
-            if distance_of(cell) <= outer_km
-            and (after is None or distance_of(cell) >= after.distance_km)
-        }
-        statements = [_in_cells(search, cells, hidden)] if cells else []
-    else:
-        statements = [
-            _in_box(search, latitudes, west, east, hidden)
-            for west, east in ((c.start, c.stop - 1) for c in longitudes if c)
-        ]
+        after = search.after
+        cells = {}
+        for cell in product(latitudes, chain.from_iterable(longitudes)):
+            distance_km = haversine_km(search.near, cell_point(*cell))
+            if distance_km <= outer_km and (after is None or distance_km >= after.distance_km):
+                cells[cell] = distance_km
+        return await _page_of_cells(session, search, cells, hidden)
+    return await _in_box(session, search, outer_km, latitudes, longitudes, hidden)
+
+
+async def _page_of_cells(
+    session: AsyncSession, search: Search, cells: dict[Cell, float], hidden: frozenset[int]
+) -> _Found:
+    """The first page of listings in `cells` (by their distance), with their authors, in
+    one statement: cells listed by rank of distance, the order is in SQL."""
+    if not cells:
+        return _Found(0, [], {})
+    distances = sorted(set(cells.values()))
+    rank = {distance_km: i for i, distance_km in enumerate(distances)}
+    after = search.after
+    values = _filter_values(search, hidden)
+    values.update(first=search.first, need=search.first + 1)
+    for i, (cell, distance_km) in enumerate(cells.items()):
+        values[f"latitude{i}"], values[f"longitude{i}"] = cell
+        values[f"rank{i}"] = rank[distance_km]
+        # The cursor's cell (and any as far) goes on after its listing; farther ones start
+        # at their first. (Ids start at 1.)
+        at_cursor = after is not None and distance_km == after.distance_km
+        values[f"after{i}"] = after.listing_id if after is not None and at_cursor else 0
+    statement = _cells_query(_shape(search, hidden, cells=len(cells), bands=0))
+    rows = (await session.execute(statement, values)).all()
+    positions = []
+    for listing, _, distance_rank, _ in rows:
+        assert listing.id is not None
+        positions.append(Position(distances[distance_rank], listing.id))
+    return _Found(
+        matched=rows[0][3] if rows else 0,
+        positions=positions,
+        rows={listing.id: (listing, author) for listing, author, _, _ in rows},
+    )
+
+
+async def _in_box(
+    session: AsyncSession,
+    search: Search,
+    outer_km: float,
+    latitudes: range,
+    longitudes: list[range],
+    hidden: frozenset[int],
+) -> _Found:
+    """Every matching listing after the cursor in the cells of a box, within `outer_km`."""
+    distances: dict[Cell, float] = {}
     positions: list[Position] = []
+    values = _filter_values(search, hidden)
+    listed = len(latitudes) <= MAX_LISTED_BANDS
+    if listed:
+        values.update(_named("band", latitudes))
+    else:
+        values.update(first_band=latitudes[0], last_band=latitudes[-1])
+    statement = _box_query(_shape(search, hidden, cells=0, bands=len(latitudes) if listed else 0))
     # Plain Core rows: the ORM would cost more than the query for a few dozen points.
     connection = await session.connection()
-    for statement, values in statements:
+    for span in filter(None, longitudes):
+        values.update(west=span.start, east=span.stop - 1)
         for listing_id, *cell in (await connection.execute(statement, values)).all():
             assert listing_id is not None
-            position = Position(distance_of((cell[0], cell[1])), listing_id)
-            if position.distance_km <= outer_km and (after is None or position > after):
+            key = cell[0], cell[1]
+            if key not in distances:
+                distances[key] = haversine_km(search.near, cell_point(*key))
+            position = Position(distances[key], listing_id)
+            if position.distance_km <= outer_km and (
+                search.after is None or position > search.after
+            ):
                 positions.append(position)
     positions.sort()
-    return positions
+    return _Found(len(positions), positions, {})
 
 
 def cell_point(grid_latitude: int, grid_longitude: int) -> GeoPoint:
@@ -277,42 +347,59 @@ class _Shape:
 
 
 @functools.lru_cache(maxsize=1024)
-def _points_query(shape: _Shape) -> Executable:
-    """Built once per shape: building, caching and expanding a statement for every round of
-    every search cost more CPU than running it."""
-    columns = col(Listing.id), col(Listing.grid_latitude), col(Listing.grid_longitude)
-    matching = [
-        # A literal, not a parameter, so that the planner may use the partial index.
-        col(Listing.status) == literal_column("'OPEN'"),
-        *_filters_of(shape),
-    ]
-    if not shape.cells:
-        latitude = col(Listing.grid_latitude)
-        return select(*columns).where(
-            *matching,
-            latitude.in_(_params("band", shape.bands))
-            if shape.bands
-            else latitude.between(bindparam("first_band"), bindparam("last_band")),
-            col(Listing.grid_longitude).between(bindparam("west"), bindparam("east")),
-        )
+def _box_query(shape: _Shape) -> Select[int | None, int, int]:
+    """Built once per shape, as every query here: building, caching and expanding a
+    statement for every round of every search cost more CPU than running it."""
+    latitude = col(Listing.grid_latitude)
+    return select(col(Listing.id), latitude, col(Listing.grid_longitude)).where(
+        *_matching(shape),
+        latitude.in_(_params("band", shape.bands))
+        if shape.bands
+        else latitude.between(bindparam("first_band"), bindparam("last_band")),
+        col(Listing.grid_longitude).between(bindparam("west"), bindparam("east")),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _cells_query(shape: _Shape) -> Select[Listing, Member, int, int]:
     # Each cell's first listings after the cursor, in the index's order: a page at most, as
     # a dense city's cell holds hundreds. Subqueries, as SQLite limits no member of a UNION.
+    need = bindparam("need", type_=Integer)
     pages = [
         select(
-            select(*columns)
+            select(
+                col(Listing.id).label("id"),
+                bindparam(f"rank{i}", type_=Integer).label("rank"),
+            )
             .where(
-                *matching,
+                *_matching(shape),
                 col(Listing.grid_latitude) == bindparam(f"latitude{i}"),
                 col(Listing.grid_longitude) == bindparam(f"longitude{i}"),
                 col(Listing.id) > bindparam(f"after{i}"),
             )
             .order_by(col(Listing.id))
-            .limit(bindparam("need", type_=Integer))
+            .limit(need)
             .subquery(f"cell{i}")
         )
         for i in range(shape.cells)
     ]
-    return union_all(*pages) if len(pages) > 1 else pages[0]
+    found = union_all(*pages).subquery("found") if len(pages) > 1 else pages[0].subquery("found")
+    return (
+        select(Listing, Member, found.c.rank, func.count().over())
+        .select_from(found)
+        .join(Listing, col(Listing.id) == found.c.id)
+        .join(Member, col(Member.id) == col(Listing.author_id))
+        .order_by(found.c.rank, found.c.id)
+        .limit(bindparam("first", type_=Integer))
+    )
+
+
+def _matching(shape: _Shape) -> list[ColumnElement[bool]]:
+    return [
+        # A literal, not a parameter, so that the planner may use the partial index.
+        col(Listing.status) == literal_column("'OPEN'"),
+        *_filters_of(shape),
+    ]
 
 
 def _filters_of(shape: _Shape) -> list[ColumnElement[bool]]:
@@ -330,41 +417,6 @@ def _filters_of(shape: _Shape) -> list[ColumnElement[bool]]:
 
 def _params(name: str, count: int) -> list[BindParameter[Any]]:
     return [bindparam(f"{name}{i}") for i in range(count)]
-
-
-Cell = tuple[int, int]  # (grid_latitude, grid_longitude)
-
-
-def _in_cells(
-    search: Search, cells: dict[Cell, float], hidden: frozenset[int]
-) -> tuple[Executable, dict[str, Any]]:
-    """The statement for a page of listings from each of `cells` (by their distance), and
-    its values."""
-    after = search.after
-    values = _filter_values(search, hidden)
-    values["need"] = search.first + 1
-    for i, (cell, distance_km) in enumerate(cells.items()):
-        values[f"latitude{i}"], values[f"longitude{i}"] = cell
-        # The cursor's cell (and any as far) goes on after its listing; farther ones start
-        # at their first. (Ids start at 1.)
-        at_cursor = after is not None and distance_km == after.distance_km
-        values[f"after{i}"] = after.listing_id if after is not None and at_cursor else 0
-    return _points_query(_shape(search, hidden, cells=len(cells), bands=0)), values
-
-
-def _in_box(
-    search: Search, latitudes: range, west: int, east: int, hidden: frozenset[int]
-) -> tuple[Executable, dict[str, Any]]:
-    """The statement for every listing of the cells in a box, and its values."""
-    values = _filter_values(search, hidden)
-    values.update(west=west, east=east)
-    listed = len(latitudes) <= MAX_LISTED_BANDS
-    if listed:
-        values.update(_named("band", latitudes))
-    else:
-        values.update(first_band=latitudes[0], last_band=latitudes[-1])
-    shape = _shape(search, hidden, cells=0, bands=len(latitudes) if listed else 0)
-    return _points_query(shape), values
 
 
 def _filter_values(search: Search, hidden: frozenset[int]) -> dict[str, Any]:

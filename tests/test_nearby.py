@@ -369,8 +369,8 @@ async def test_a_page_of_100_costs_a_few_statements_whoever_wrote_them(
     assert len(page["edges"]) == 100
     assert len({e["node"]["author"]["id"] for e in page["edges"]}) == 100
     assert len(ten["edges"]) == 10
-    # The points of the first circle, then the page's listings with their authors.
-    assert len(few) == len(statements) == 2
+    # The page of the first circle, its listings and their authors with it.
+    assert len(few) == len(statements) == 1
 
 
 async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
@@ -393,9 +393,9 @@ async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
 
     assert ids(first) == ids(second) == ids(worded)
     assert [e["distanceKm"] for e in first["edges"]] == [0.0] * 5 + [0.731] * 5
-    # Rounds of widening circles, then the page; next time one circle, then the page.
+    # Rounds of widening circles, each with its page; next time one circle and its page.
     assert len(first_time) > 2
-    assert len(again) == 2
+    assert len(again) == 1
     # A text search keeps no hint: its matches are as sparse as its words.
     assert len(words) == len(first_time)
 
