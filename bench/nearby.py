@@ -26,9 +26,10 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -367,26 +368,17 @@ async def ensure_peer_schema(url: str) -> None:
         await connection.close()
 
 
-async def check_answers(servers: Sequence[Server]) -> None:
-    """Every server answers a full page, and the peer the same listings at the same distances."""
-    pages = {}
-    for server in servers:
-        answer = await server.ask("GraphQL")
-        assert "errors" not in answer, answer
-        data = answer["data"]
-        assert isinstance(data, dict)
-        edges = data["nearby"]["edges"]
-        assert len(edges) == FIRST, answer
-        pages[server.name] = [
-            (
-                e["node"]["id"]
-                if server.name == "PostGraphile"
-                else decode_id("Listing", e["node"]["id"]),
-                e["node"]["distanceKm"] if server.name == "PostGraphile" else e["distanceKm"],
-            )
-            for e in edges
-        ]
-    assert len({tuple(page) for page in pages.values()}) == 1, pages
+async def page_of(server: Server) -> list[tuple[int, float]]:
+    """The listings a server answers, with their distances; a full page."""
+    answer = await server.ask("GraphQL")
+    assert "errors" not in answer, answer
+    data = answer["data"]
+    assert isinstance(data, dict)
+    edges = data["nearby"]["edges"]
+    assert len(edges) == FIRST, answer
+    if server.name == "PostGraphile":
+        return [(e["node"]["id"], e["node"]["distanceKm"]) for e in edges]
+    return [(decode_id("Listing", e["node"]["id"]), e["distanceKm"]) for e in edges]
 
 
 async def main(arguments: argparse.Namespace) -> None:
@@ -404,21 +396,28 @@ async def main(arguments: argparse.Namespace) -> None:
 
 
 async def measure(kind: str, listings: int, url: str, arguments: argparse.Namespace) -> None:
-    servers: list[Server] = []
-    try:
-        servers.append(
-            await start_indigo(url, arguments.workers, from_memory=False, bare=arguments.bare)
+    # Started for its turn and stopped after it: the PostgreSQL server is shared, and idle
+    # servers would hold its connections.
+    starts: dict[str, Callable[[], Awaitable[Server]]] = {
+        "Indigo": lambda: start_indigo(
+            url, arguments.workers, from_memory=False, bare=arguments.bare
+        ),
+    }
+    if arguments.peer and kind == "postgresql":
+        starts["PostGraphile"] = lambda: start_peer(url, arguments.workers)
+    if arguments.from_memory:
+        starts["Indigo, search from memory"] = lambda: start_indigo(
+            url, arguments.workers, from_memory=True, bare=arguments.bare
         )
-        if arguments.peer and kind == "postgresql":
-            servers.append(await start_peer(url, arguments.workers))
-        if arguments.from_memory:
-            servers.append(
-                await start_indigo(url, arguments.workers, from_memory=True, bare=arguments.bare)
-            )
-        await check_answers(servers)
-        for round_ in range(1, arguments.rounds + 1):
-            graphql = {}
-            for server in servers:
+    pages = {}
+    rates: dict[str, list[float]] = {name: [] for name in starts}
+    ratios: dict[str, list[float]] = {name: [] for name in starts if name != "Indigo"}
+    for round_ in range(1, arguments.rounds + 1):
+        graphql = {}
+        for name, start in starts.items():
+            server = await start()
+            try:
+                pages[name] = await page_of(server)
                 for endpoint, (path, body) in server.endpoints.items():
                     result = await drive_server(
                         server.process.pid,
@@ -429,19 +428,30 @@ async def measure(kind: str, listings: int, url: str, arguments: argparse.Namesp
                         arguments.seconds,
                     )
                     if endpoint == "GraphQL":
-                        graphql[server.name] = result.per_second
-                    print_result(kind, listings, round_, server.name, endpoint, result)
-            ours = graphql["Indigo"]
-            for other, theirs in graphql.items():
-                if other != "Indigo":
-                    print(
-                        f"|  |  | {round_} | Indigo / {other} | GraphQL | {ours / theirs:.2f} "
-                        "|  |  |  |  |  |  |",
-                        flush=True,
-                    )
-    finally:
-        for server in servers:
-            await server.stop()
+                        graphql[name] = result.per_second
+                    print_result(kind, listings, round_, name, endpoint, result)
+            finally:
+                await server.stop()
+        # Every server answered the same listings in the same order, at the same distances.
+        assert len({tuple(page) for page in pages.values()}) == 1, pages
+        for name, rate in graphql.items():
+            rates[name].append(rate)
+            if name != "Indigo":
+                ratios[name].append(graphql["Indigo"] / rate)
+                print(
+                    f"|  |  | {round_} | Indigo / {name} | GraphQL | {ratios[name][-1]:.2f} "
+                    "|  |  |  |  |  |  |",
+                    flush=True,
+                )
+    # The machine's load moves from one round to the next: medians, and each round's ratio.
+    for name, each in rates.items():
+        print(f"|  |  | median | {name} | GraphQL | {statistics.median(each):,.0f} |", end="")
+        print("  |  |  |  |  |  |", flush=True)
+    for name, each in ratios.items():
+        print(
+            f"|  |  | median | Indigo / {name} | GraphQL | {statistics.median(each):.2f} |", end=""
+        )
+        print("  |  |  |  |  |  |", flush=True)
 
 
 def print_result(

@@ -384,13 +384,19 @@ def _cells_query(shape: _Shape) -> Select[Listing, Member, int, int]:
         for i in range(shape.cells)
     ]
     found = union_all(*pages).subquery("found") if len(pages) > 1 else pages[0].subquery("found")
-    return (
-        select(Listing, Member, found.c.rank, func.count().over())
-        .select_from(found)
-        .join(Listing, col(Listing.id) == found.c.id)
-        .join(Member, col(Member.id) == col(Listing.author_id))
+    # The page is cut before the join, so that only its own rows are fetched.
+    page = (
+        select(found.c.id, found.c.rank, func.count().over().label("matched"))
         .order_by(found.c.rank, found.c.id)
         .limit(bindparam("first", type_=Integer))
+        .subquery("page")
+    )
+    return (
+        select(Listing, Member, page.c.rank, page.c.matched)
+        .select_from(page)
+        .join(Listing, col(Listing.id) == page.c.id)
+        .join(Member, col(Member.id) == col(Listing.author_id))
+        .order_by(page.c.rank, page.c.id)
     )
 
 
