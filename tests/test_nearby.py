@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, update
-from sqlmodel import col
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from indigo.app import SCHEDULED_JOBS
 from models import Database, Listing, ListingKind, ListingStatus, ListingType, Member
-from resolvers.geo import GeoPoint
+from resolvers import nearby
+from resolvers.geo import GeoPoint, grid_of
 from resolvers.listings import ListingDraft, new_listing
-from resolvers.nearby import EARTH_RADIUS_KM, bounding_box, haversine_km
+from resolvers.nearby import EARTH_RADIUS_KM, bounding_box, cell_point, haversine_km
 from schema.ids import decode_id, encode_id
 from tests.api import Api, error_codes
 
@@ -450,3 +452,86 @@ def test_the_search_box_holds_every_point_of_the_circle(
     assert haversine_km(centre, point) <= radius_km + 1e-6
     assert box.south <= point.latitude <= box.north
     assert any(west <= point.longitude <= east for west, east in box.longitudes)
+
+
+# Points near grid points of the dense case, so that many share a cell (and a distance).
+near_grid = st.tuples(st.integers(-6, 6), st.integers(-8, 8), st.floats(-0.004, 0.004))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    points=st.lists(near_grid, min_size=1, max_size=40),
+    centre=st.tuples(st.floats(-0.03, 0.03), st.floats(-0.04, 0.04)),
+    radius_km=st.floats(0.05, 6.0),
+    first=st.integers(1, 7),
+)
+async def test_every_page_in_turn_is_the_whole_answer_nearest_first(
+    app: Starlette,
+    database: Database,
+    points: list[tuple[int, int, float]],
+    centre: tuple[float, float],
+    radius_km: float,
+    first: int,
+) -> None:
+    author = await a_member(database)
+    await add_listings(
+        database,
+        author,
+        [
+            GeoPoint(GRID.latitude + a / 100 + j, GRID.longitude + o / 100 - j)
+            for a, o, j in points
+        ],
+    )
+    here = GeoPoint(GRID.latitude + centre[0], GRID.longitude + centre[1])
+    async with database.read() as session:
+        every = (
+            await session.execute(select(col(Listing.id), Listing.latitude, Listing.longitude))
+        ).all()
+    # Small circles list their cells, wide ones (over 6 km across) read boxes of cells.
+    expected = sorted(
+        (haversine_km(here, GeoPoint(latitude, longitude).rounded()), listing_id)
+        for listing_id, latitude, longitude in every
+        if haversine_km(here, GeoPoint(latitude, longitude).rounded()) <= radius_km
+    )
+
+    found: list[tuple[float, int]] = []
+    after = None
+    # As many pages as listings at most: a cursor that does not move is a failure, not a hang.
+    for _ in range(len(every) + 1):
+        page = await nearby.nearby(
+            app.state.services,
+            nearby.Search(near=here, radius_km=radius_km, first=first, after=after),
+        )
+        found += [(f.position.distance_km, f.position.listing_id) for f in page.found]
+        if not page.has_next_page:
+            break
+        assert len(page.found) == first
+        after = page.found[-1].position
+
+    assert not page.has_next_page
+    assert found == expected
+
+
+_authors = itertools.count()
+
+
+async def a_member(database: Database) -> int:
+    """A member with an email of their own, however many examples ran on this database."""
+    member = Member(
+        email=f"pager{next(_authors)}@example.org", password_hash="-", display_name="P"
+    )
+    async with database.write() as session:
+        session.add(member)
+        await session.flush()
+    assert member.id is not None
+    return member.id
+
+
+def test_a_cell_is_shown_at_the_very_point_a_listing_of_it_is_rounded_to() -> None:
+    for degrees in (48.9, 48.905, -0.004, 0.0049, 2.345, 179.996, -179.999, -90.0, 90.0):
+        for other in (degrees, -degrees):
+            assert cell_point(grid_of(other), grid_of(other)) == GeoPoint(other, other).rounded()
