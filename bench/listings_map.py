@@ -2,11 +2,9 @@
 
     .venv/bin/python -m bench.listings_map --database sqlite postgresql --listings 1000000
 
-Listings are loaded as bench/nearby.py loads them: uniformly over latitude 48.8 to 49.0 and
-longitude 2.25 to 2.45 (Paris and around). Each view calls the resolver function directly
-(what the database and the clustering cost, without GraphQL), `--repeat` times after one
-warm-up, and prints the median and the slowest. Databases are kept between runs
-(bench/data/map_<n>.db, `indigo_bench_map_<n>` on the PostgreSQL server).
+Listings are spread over Paris as bench/paris.py loads them (databases `map_<n>`). Each view
+calls the resolver function directly (what the database and the clustering cost, without
+GraphQL), `--repeat` times after one warm-up, and prints the median and the slowest.
 """
 
 from __future__ import annotations
@@ -17,10 +15,7 @@ import os
 import statistics
 import time
 
-from sqlalchemy.engine import make_url
-
-from bench.nearby import DATA, ensure_postgres_database, listing_count, load, load_average
-from indigo import migrations
+from bench.paris import load_average, prepare
 from models import Database
 from realtime.hub import Hub
 from resolvers.economy import Economy
@@ -32,28 +27,6 @@ VIEWS = {
     "a district, zoom 14": (Box(48.85, 2.33, 48.87, 2.37), 14),
     "a street, zoom 17": (Box(48.855, 2.345, 48.865, 2.355), 17),
 }
-
-
-def database_url(kind: str, listings: int, server: str) -> str:
-    if kind == "sqlite":
-        DATA.mkdir(exist_ok=True)
-        return f"sqlite+aiosqlite:///{DATA / f'map_{listings}.db'}"
-    return make_url(server).set(database=f"indigo_bench_map_{listings}").render_as_string(False)
-
-
-async def prepare(kind: str, listings: int, server: str) -> str:
-    url = database_url(kind, listings, server)
-    if kind == "postgresql":
-        await ensure_postgres_database(url)
-    await asyncio.to_thread(migrations.upgrade, url)
-    count = await listing_count(url)
-    if count != listings:
-        if count:
-            raise SystemExit(f"{url} holds {count} listings, not {listings}: drop it first")
-        began = time.perf_counter()
-        await load(url, listings)
-        print(f"loaded {listings} listings in {time.perf_counter() - began:.0f} s", flush=True)
-    return url
 
 
 async def measure(url: str, repeat: int) -> None:
@@ -84,7 +57,7 @@ async def main(arguments: argparse.Namespace) -> None:
     print(f"load average before: {load_average()}", flush=True)
     for listings in arguments.listings:
         for kind in arguments.database:
-            url = await prepare(kind, listings, arguments.server)
+            url = await prepare(kind, "map", listings, arguments.server)
             print(f"{kind}, {listings} listings:", flush=True)
             await measure(url, arguments.repeat)
     print(f"load average after: {load_average()}", flush=True)

@@ -1,16 +1,22 @@
-"""The nearby search under load: GraphQL over a real uvicorn, and beside it a bare Starlette
-JSON endpoint calling the same resolver function.
+"""The nearby search under load, beside a peer and beside its own ceiling.
 
-    .venv/bin/python -m bench.nearby --database postgresql --listings 10000 100000
+    .venv/bin/python -m bench.nearby --listings 100000 --workers 2 --rounds 3 --from-memory --peer
 
-Listings are spread uniformly over latitude 48.8 to 49.0 and longitude 2.25 to 2.45 (central
-Paris and around: the dense case) and searched at (48.9, 2.35) within 2 km, first 20.
-Databases are kept between runs (bench/data/ for SQLite, `indigo_bench_nearby_<n>` on the
-PostgreSQL server) and loaded only when missing.
+Listings are spread over Paris (bench/paris.py, databases `nearby_<n>`) and searched at
+(48.9, 2.35) within 2 km, first 20, with their authors: the client's `Nearby` selection.
+The servers are started together and measured in turn, round after round (A, B, C, A, B,
+C...), so that each round sees the machine as loaded as the others:
 
-With --from-memory, a second server answers every search from memory after its first, so
-its rows show what HTTP, Strawberry and graphql-core cost without the search: the most
-this machine can serve of this query.
+- Indigo: the app as `indigo serve` runs it, with `/bare` beside `/graphql` (--bare): the same
+  search as JSON from the same resolver function, without GraphQL.
+- Indigo, search from memory (--from-memory): every search after the first of its kind is
+  answered from memory, so its rows show what HTTP, Strawberry and graphql-core cost without
+  the search: the most this machine can serve of this query.
+- PostGraphile (--peer, PostgreSQL only): PostGraphile 4 (bench/peer/: run `npm ci` there
+  first) in as many worker processes, over its own copy of the rows in the schema `peer`
+  (bench/peer/schema.sql: a box of cells on a btree index, the distance in SQL), asked for
+  the same fields. Both must answer the same listings in the same order, at the same
+  distances.
 """
 
 from __future__ import annotations
@@ -20,45 +26,55 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import func, insert, text
-from sqlalchemy.engine import make_url
-from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bench.cpu import cpu_seconds, named_cpu_seconds, worker_pids
-from indigo import migrations
+from bench.paris import DATA, asyncpg_dsn, load_average, prepare
 from indigo.app import app_from_environment
-from models import Database, Listing, Member
-from models.columns import utcnow
 from resolvers import nearby
-from resolvers.geo import GeoPoint, grid_of
-from resolvers.nearby import lat_band, searchable
+from resolvers.geo import GeoPoint
 from resolvers.pages import Page
 from resolvers.services import Services
+from schema.ids import decode_id
 from tests.procfs import listening_on
 
-DATA = Path(__file__).resolve().parent / "data"
+PEER = Path(__file__).resolve().parent / "peer"
 CENTRE = GeoPoint(48.9, 2.35)
 RADIUS_KM = 2.0
 FIRST = 20
-AUTHORS = 1000
 FROM_MEMORY = "INDIGO_BENCH_SEARCH_FROM_MEMORY"
-BATCH = 10_000
 QUERY = """query Nearby($near: GeoPointInput!, $radiusKm: Float!, $first: Int) {
   nearby(near: $near, radiusKm: $radiusKm, first: $first) {
     edges {
       cursor distanceKm
       node { id type kind category title digos author { id displayName } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+# The same fields from PostGraphile: its connection's edges hold no more than a cursor and a
+# node, so the distance is a computed column of the listing.
+PEER_QUERY = """query Nearby($latitude: Float!, $longitude: Float!, $radiusKm: Float!,
+    $first: Int) {
+  nearby(latitude: $latitude, longitude: $longitude, radiusKm: $radiusKm, first: $first) {
+    edges {
+      cursor
+      node {
+        id type kind category title digos
+        distanceKm(latitude: $latitude, longitude: $longitude)
+        author: memberByAuthorId { id displayName }
+      }
     }
     pageInfo { hasNextPage endCursor }
   }
@@ -116,116 +132,6 @@ def answer_searches_from_memory() -> None:
         return pages[search]
 
     nearby.nearby = remembered
-
-
-# Loading -------------------------------------------------------------------------------
-
-
-def database_url(kind: str, listings: int, server: str) -> str:
-    if kind == "sqlite":
-        DATA.mkdir(exist_ok=True)
-        return f"sqlite+aiosqlite:///{DATA / f'nearby_{listings}.db'}"
-    return make_url(server).set(database=f"indigo_bench_nearby_{listings}").render_as_string(False)
-
-
-async def ensure_postgres_database(url: str) -> None:
-    parsed = make_url(url)
-    dsn = parsed.set(drivername="postgresql", database="postgres").render_as_string(False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        exists = await connection.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
-        )
-        if not exists:
-            await connection.execute(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        await connection.close()
-
-
-async def listing_count(url: str) -> int:
-    database = Database(url)
-    try:
-        async with database.read() as session:
-            return await session.scalar(select(func.count()).select_from(Listing)) or 0
-    finally:
-        await database.dispose()
-
-
-async def load(url: str, listings: int) -> None:
-    rng = random.Random(listings)
-    now = utcnow()
-    database = Database(url)
-    try:
-        async with database.write() as session:
-            await session.execute(
-                insert(Member),
-                [
-                    {
-                        "email": f"bench{i}@example.org",
-                        "password_hash": "-",
-                        "display_name": f"Member {i}",
-                        "bio": "",
-                        "skills": [],
-                        "created_at": now,
-                    }
-                    for i in range(AUTHORS)
-                ],
-            )
-            first_author = await session.scalar(select(func.min(Member.id)))
-        assert first_author is not None
-        for start in range(0, listings, BATCH):
-            rows = []
-            for i in range(start, min(listings, start + BATCH)):
-                latitude, longitude = rng.uniform(48.8, 49.0), rng.uniform(2.25, 2.45)
-                title = f"Listing {i}"
-                description = "Bench listing, spread over Paris."
-                rows.append(
-                    {
-                        "author_id": first_author + i % AUTHORS,
-                        "type": ("OFFER", "NEED", "APPEAL")[i % 3],
-                        "kind": "SERVICE",
-                        "category": "repairs",
-                        "title": title,
-                        "description": description,
-                        "digos": i % 50,
-                        "latitude": latitude,
-                        "longitude": longitude,
-                        "lat_band": lat_band(latitude),
-                        "grid_latitude": grid_of(latitude),
-                        "grid_longitude": grid_of(longitude),
-                        "expires_at": now + timedelta(days=60),
-                        "search_text": searchable(title, description),
-                        "status": "OPEN",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-            async with database.write() as session:
-                await session.execute(insert(Listing), rows)
-        async with database.engine.connect() as connection:
-            if database.is_sqlite:
-                await connection.execute(text("ANALYZE"))
-            else:
-                raw = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await raw.execute(text("VACUUM ANALYZE listing"))
-                await raw.execute(text("VACUUM ANALYZE member"))
-    finally:
-        await database.dispose()
-
-
-async def prepare(kind: str, listings: int, server: str) -> str:
-    url = database_url(kind, listings, server)
-    if kind == "postgresql":
-        await ensure_postgres_database(url)
-    await asyncio.to_thread(migrations.upgrade, url)
-    count = await listing_count(url)
-    if count != listings:
-        if count:
-            raise SystemExit(f"{url} holds {count} listings, not {listings}: drop it first")
-        began = time.perf_counter()
-        await load(url, listings)
-        print(f"loaded {listings} listings in {time.perf_counter() - began:.0f} s", flush=True)
-    return url
 
 
 # Load ------------------------------------------------------------------------------------
@@ -322,30 +228,51 @@ async def drive(port: int, path: str, body: bytes, clients: int, seconds: float)
 async def drive_server(
     pid: int, port: int, path: str, body: bytes, clients: int, seconds: float
 ) -> Result:
-    workers = worker_pids(pid) or [pid]
-    before = [cpu_seconds(w) for w in workers], named_cpu_seconds("postgres")
+    workers = worker_pids(pid)
+    before = cpu_seconds(pid), [cpu_seconds(w) for w in workers], named_cpu_seconds("postgres")
     result = await drive(port, path, body, clients, seconds)
-    spent = [cpu_seconds(w) - b for w, b in zip(workers, before[0], strict=True)]
-    result.server_cpu_seconds = sum(spent)
+    spent = [cpu_seconds(w) - b for w, b in zip(workers, before[1], strict=True)]
+    result.server_cpu_seconds = cpu_seconds(pid) - before[0]
     result.worker_shares = [s / max(sum(spent), 1e-9) for s in spent]
-    result.database_cpu_seconds = named_cpu_seconds("postgres") - before[1]
+    result.database_cpu_seconds = named_cpu_seconds("postgres") - before[2]
     return result
 
 
-async def wait_until_up(port: int, workers: int, server: asyncio.subprocess.Process) -> None:
-    """Until every worker listens: connections made while only some do would all go to
-    those, and stay there."""
-    async with asyncio.timeout(60):
-        while listening_on(port) < workers:
-            if server.returncode is not None:
-                raise SystemExit("the benchmark server did not start")
-            await asyncio.sleep(0.2)
+@dataclass
+class Server:
+    name: str
+    process: asyncio.subprocess.Process
+    port: int
+    # What each endpoint is asked: its path and request body.
+    endpoints: dict[str, tuple[str, bytes]]
+
+    async def ask(self, endpoint: str) -> dict[str, object]:
+        path, body = self.endpoints[endpoint]
+        connection = await Connection.open(self.port)
+        try:
+            answer: dict[str, object] = json.loads(await connection.post(path, body))
+        finally:
+            connection.close()
+        return answer
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
 
 
-async def measure(
-    url: str, workers: int, clients: int, seconds: float, *, from_memory: bool = False
-) -> dict[str, Result]:
-    port = 18_000 + random.randrange(2000)
+def free_port() -> int:
+    return 18_000 + random.randrange(2000)
+
+
+def server_log(name: str) -> int:
+    """Where a server's output goes: a request log line per request would flood a terminal."""
+    DATA.mkdir(exist_ok=True)
+    return os.open(DATA / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+
+
+async def start_indigo(url: str, workers: int, *, from_memory: bool, bare: bool) -> Server:
+    port = free_port()
     environment = os.environ | {
         "INDIGO_DATABASE_URL": url,
         "INDIGO_BROADCAST_URL": "memory://",
@@ -361,86 +288,206 @@ async def measure(
         f"host='127.0.0.1', port={port}, log_level='warning', access_log=False, "
         f"**UVICORN_OPTIONS), {workers})"
     )
-    server = await asyncio.create_subprocess_exec(sys.executable, "-c", serve, env=environment)
+    name = "Indigo, search from memory" if from_memory else "Indigo"
+    log = server_log("nearby-memory" if from_memory else "nearby-indigo")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", serve, env=environment, stdout=log, stderr=log
+    )
+    os.close(log)
+    variables = {
+        "near": {"latitude": CENTRE.latitude, "longitude": CENTRE.longitude},
+        "radiusKm": RADIUS_KM,
+        "first": FIRST,
+    }
+    endpoints = {"GraphQL": ("/graphql", json.dumps({"query": QUERY, "variables": variables}))}
+    if bare:
+        endpoints["bare"] = ("/bare", json.dumps(variables))
+    server = Server(name, process, port, {k: (p, b.encode()) for k, (p, b) in endpoints.items()})
     try:
-        await wait_until_up(port, workers, server)
-        near = {"latitude": CENTRE.latitude, "longitude": CENTRE.longitude}
-        variables = {"near": near, "radiusKm": RADIUS_KM, "first": FIRST}
-        graphql = json.dumps({"query": QUERY, "variables": variables}).encode()
-        bare = json.dumps(variables).encode()
-        check = json.loads(await (await Connection.open(port)).post("/graphql", graphql))
-        assert "errors" not in check, check
-        assert len(check["data"]["nearby"]["edges"]) == FIRST, check
-        return {
-            "GraphQL": await drive_server(server.pid, port, "/graphql", graphql, clients, seconds),
-            "bare": await drive_server(server.pid, port, "/bare", bare, clients, seconds),
-        }
+        # Until every worker listens: connections made while only some do would all go to
+        # those, and stay there.
+        async with asyncio.timeout(60):
+            while listening_on(port) < workers:
+                if process.returncode is not None:
+                    raise SystemExit(f"{name} did not start: see {DATA}")
+                await asyncio.sleep(0.2)
+    except BaseException:
+        await server.stop()
+        raise
+    return server
+
+
+async def start_peer(url: str, workers: int) -> Server:
+    if not (PEER / "node_modules").is_dir():
+        raise SystemExit(f"PostGraphile is not installed: run `npm ci` in {PEER}")
+    await ensure_peer_schema(url)
+    port = free_port()
+    log = server_log("nearby-peer")
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        "server.js",
+        cwd=PEER,
+        env=os.environ
+        | {
+            "PORT": str(port),
+            "WORKERS": str(workers),
+            "DATABASE_URL": asyncpg_dsn(url),
+            "NODE_ENV": "production",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=log,
+    )
+    os.close(log)
+    variables = {
+        "latitude": CENTRE.latitude,
+        "longitude": CENTRE.longitude,
+        "radiusKm": RADIUS_KM,
+        "first": FIRST,
+    }
+    body = json.dumps({"query": PEER_QUERY, "variables": variables}).encode()
+    server = Server("PostGraphile", process, port, {"GraphQL": ("/graphql", body)})
+    try:
+        # Each worker says when it listens (the first process hands connections round).
+        assert process.stdout is not None
+        async with asyncio.timeout(60):
+            for _ in range(workers):
+                if not await process.stdout.readline():
+                    raise SystemExit(f"PostGraphile did not start: see {DATA}")
+    except BaseException:
+        await server.stop()
+        raise
+    return server
+
+
+async def ensure_peer_schema(url: str) -> None:
+    """The peer's copy of the rows, made once per database."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        if not await connection.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = 'peer'"):
+            await connection.execute((PEER / "schema.sql").read_text())
     finally:
-        server.terminate()
-        await server.wait()
+        await connection.close()
 
 
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+async def page_of(server: Server) -> list[tuple[int, float]]:
+    """The listings a server answers, with their distances; a full page."""
+    answer = await server.ask("GraphQL")
+    assert "errors" not in answer, answer
+    data = answer["data"]
+    assert isinstance(data, dict)
+    edges = data["nearby"]["edges"]
+    assert len(edges) == FIRST, answer
+    if server.name == "PostGraphile":
+        return [(e["node"]["id"], e["node"]["distanceKm"]) for e in edges]
+    return [(decode_id("Listing", e["node"]["id"]), e["distanceKm"]) for e in edges]
 
 
 async def main(arguments: argparse.Namespace) -> None:
     print(f"load average before: {load_average()}", flush=True)
     print(
-        "| database | listings | workers | clients | endpoint | req/s | p50 ms | p95 ms "
-        "| server CPU ms/req | workers' shares % | PostgreSQL CPU ms/req |"
+        "| database | listings | round | server | endpoint | req/s | p50 ms | p95 ms "
+        "| server CPU ms/req | workers' shares % | PostgreSQL CPU ms/req | load |"
     )
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|")
+    print("|---|---:|---:|---|---|---:|---:|---:|---:|---|---:|---|")
     for kind in arguments.database:
         for listings in arguments.listings:
-            url = await prepare(kind, listings, arguments.server)
-            for from_memory in (False, True) if arguments.from_memory else (False,):
-                results = await measure(
-                    url,
-                    arguments.workers,
-                    arguments.clients,
-                    arguments.seconds,
-                    from_memory=from_memory,
-                )
-                print_results(kind, listings, arguments, results, from_memory)
+            url = await prepare(kind, "nearby", listings, arguments.server)
+            await measure(kind, listings, url, arguments)
     print(f"load average after: {load_average()}")
 
 
-def print_results(
-    kind: str,
-    listings: int,
-    arguments: argparse.Namespace,
-    results: dict[str, Result],
-    from_memory: bool,
-) -> None:
-    suffix = ", search from memory" if from_memory else ""
-    for endpoint, result in results.items():
-        database_cpu = f"{result.database_cpu_ms_per_request:.2f}" if kind == "postgresql" else ""
-        shares = "/".join(f"{100 * share:.0f}" for share in result.worker_shares)
-        print(
-            f"| {kind} | {listings:,} | {arguments.workers} | {arguments.clients} "
-            f"| {endpoint}{suffix} | {result.per_second:,.0f} | {result.percentile(50):.1f} "
-            f"| {result.percentile(95):.1f} | {result.cpu_ms_per_request:.2f} | {shares} "
-            f"| {database_cpu} |",
-            flush=True,
+async def measure(kind: str, listings: int, url: str, arguments: argparse.Namespace) -> None:
+    # Started for its turn and stopped after it: the PostgreSQL server is shared, and idle
+    # servers would hold its connections.
+    starts: dict[str, Callable[[], Awaitable[Server]]] = {
+        "Indigo": lambda: start_indigo(
+            url, arguments.workers, from_memory=False, bare=arguments.bare
+        ),
+    }
+    if arguments.peer and kind == "postgresql":
+        starts["PostGraphile"] = lambda: start_peer(url, arguments.workers)
+    if arguments.from_memory:
+        starts["Indigo, search from memory"] = lambda: start_indigo(
+            url, arguments.workers, from_memory=True, bare=arguments.bare
         )
-    ratio = results["GraphQL"].per_second / results["bare"].per_second
-    print(f"|  |  |  |  | GraphQL / bare{suffix} | {ratio:.2f} |  |  |  |  |  |", flush=True)
+    pages = {}
+    rates: dict[str, list[float]] = {name: [] for name in starts}
+    ratios: dict[str, list[float]] = {name: [] for name in starts if name != "Indigo"}
+    for round_ in range(1, arguments.rounds + 1):
+        graphql = {}
+        for name, start in starts.items():
+            server = await start()
+            try:
+                pages[name] = await page_of(server)
+                for endpoint, (path, body) in server.endpoints.items():
+                    result = await drive_server(
+                        server.process.pid,
+                        server.port,
+                        path,
+                        body,
+                        arguments.clients,
+                        arguments.seconds,
+                    )
+                    if endpoint == "GraphQL":
+                        graphql[name] = result.per_second
+                    print_result(kind, listings, round_, name, endpoint, result)
+            finally:
+                await server.stop()
+        # Every server answered the same listings in the same order, at the same distances.
+        assert len({tuple(page) for page in pages.values()}) == 1, pages
+        for name, rate in graphql.items():
+            rates[name].append(rate)
+            if name != "Indigo":
+                ratios[name].append(graphql["Indigo"] / rate)
+                print(
+                    f"|  |  | {round_} | Indigo / {name} | GraphQL | {ratios[name][-1]:.2f} "
+                    "|  |  |  |  |  |  |",
+                    flush=True,
+                )
+    # The machine's load moves from one round to the next: medians, and each round's ratio.
+    for name, each in rates.items():
+        print(f"|  |  | median | {name} | GraphQL | {statistics.median(each):,.0f} |", end="")
+        print("  |  |  |  |  |  |", flush=True)
+    for name, each in ratios.items():
+        print(
+            f"|  |  | median | Indigo / {name} | GraphQL | {statistics.median(each):.2f} |", end=""
+        )
+        print("  |  |  |  |  |  |", flush=True)
+
+
+def print_result(
+    kind: str, listings: int, round_: int, server: str, endpoint: str, result: Result
+) -> None:
+    database_cpu = f"{result.database_cpu_ms_per_request:.2f}" if kind == "postgresql" else ""
+    shares = "/".join(f"{100 * share:.0f}" for share in result.worker_shares)
+    print(
+        f"| {kind} | {listings:,} | {round_} | {server} | {endpoint} | {result.per_second:,.0f} "
+        f"| {result.percentile(50):.1f} | {result.percentile(95):.1f} "
+        f"| {result.cpu_ms_per_request:.2f} | {shares} | {database_cpu} | {load_average()} |",
+        flush=True,
+    )
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
-        "--database", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+        "--database", nargs="+", choices=["sqlite", "postgresql"], default=["postgresql"]
     )
-    parser.add_argument("--listings", nargs="+", type=int, default=[10_000, 100_000])
+    parser.add_argument("--listings", nargs="+", type=int, default=[100_000])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--bare", action="store_true", help="also measure the `/bare` endpoints")
     parser.add_argument(
         "--from-memory",
         action="store_true",
         help="also measure a server that answers each search from memory after its first",
+    )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also measure PostGraphile over a copy of the rows (bench/peer/)",
     )
     parser.add_argument(
         "--server",

@@ -31,21 +31,21 @@ class ListingStatus(StrEnum):
 
 
 class Listing(SQLModel, table=True):
-    """A listing; `lat_band` and `search_text` are derived from it for the nearby search,
-    `grid_latitude` and `grid_longitude` for the map.
+    """A listing; `grid_latitude` and `grid_longitude` (its point as others see it) are
+    derived from it for the map and the nearby search, `search_text` for the search's words.
 
-    The nearby index holds only open listings and every column the search's first pass
-    reads, so that pass never touches the table itself (`status` too: SQLite does not count
-    a partial index's condition as covered).
+    The nearby index holds only open listings, by the cell others see them in and then in
+    id order (the order of a search among listings of one cell), and every column the
+    search's first pass reads, so that pass never touches the table itself (`status` too:
+    SQLite does not count a partial index's condition as covered).
     """
 
     __table_args__ = (
         CheckConstraint("digos >= 0", name="ck_listing_digos_not_negative"),
         Index(
-            "ix_listing_open_nearby",
-            "lat_band",
-            "longitude",
-            "latitude",
+            "ix_listing_open_cell",
+            "grid_latitude",
+            "grid_longitude",
             "id",
             "status",
             sqlite_where=OPEN_ONLY,

@@ -1,16 +1,17 @@
 """The nearby search: open listings within a radius, nearest first, a page at a time.
 
-Listings carry `lat_band`, their latitude cut into 0.01° bands (about 1.1 km), and the
-index (lat_band, longitude, latitude, id) over open listings. A search reads, per band
-crossing the circle's bounding box, only the index entries in its longitude range, so it
-fetches the points of a small box rather than of a city. It starts with a circle sized by
-the density the last search in the area met (`resolvers.rings`), or a small one, and
-widens it until it holds a page (or reaches the radius), so a page of 20 in a dense city
-reads a few dozen points, not thousands. Distances are exact haversine, computed here in
-Python, so both databases order results identically, and they are measured to the point
-others are shown (rounded: resolvers.geo), the radius, the order and the cursor with them, so
-that a search tells nothing finer than the grid. The box read is widened by how far a point
-may lie from its rounded one.
+Distances are measured to the point others are shown (rounded to the grid: resolvers.geo),
+and the radius, the order and the cursor with them, so that a search tells nothing finer
+than the grid. So every listing of a grid cell stands as far as the cell's point, and among
+them the order is by id: the index (grid_latitude, grid_longitude, id) over open listings
+gives a cell's listings in the search's order. A search starts with a circle sized by the
+density the last search in the area met (`resolvers.rings`), or a small one, and widens it
+until it holds a page (or reaches the radius). A circle of a few cells reads at most a page
+of listings from each cell within it (a dense city's cell holds hundreds), so a page of 20
+reads a few dozen index entries, not thousands; a wider one reads, per row of cells
+crossing its bounding box, the cells in its longitude range. Distances are exact haversine
+from each cell's point, computed here in Python, so both databases order results
+identically.
 """
 
 from __future__ import annotations
@@ -19,9 +20,18 @@ import functools
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from itertools import chain, product
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, literal_column
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    bindparam,
+    func,
+    literal_column,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
@@ -29,7 +39,7 @@ from sqlmodel.sql.expression import Select
 from models import Listing, ListingType, Member
 from resolvers import blocks
 from resolvers.categories import SLUGS
-from resolvers.geo import EARTH_RADIUS_KM, GRID_REACH_KM, GeoPoint, distance_to_shown_km
+from resolvers.geo import EARTH_RADIUS_KM, GRID_DIGITS, GeoPoint, haversine_km
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE, Page
 from resolvers.rings import area_of
 from resolvers.services import Services
@@ -39,7 +49,10 @@ from resolvers.validation import Checks
 BAND_DEGREES = 0.01
 MAX_RADIUS_KM = 1000.0
 MAX_TEXT = 100
-# Widest IN list of bands; a wider box scans the band range instead.
+CELLS_PER_DEGREE = 10**GRID_DIGITS
+# Most cells a circle reads a page from each of; a wider one reads its box of cells whole.
+MAX_LISTED_CELLS = 36
+# Widest IN list of rows of cells; a wider box scans the range of rows instead.
 MAX_LISTED_BANDS = 100
 # Keeps points on the very edge of a circle inside its box despite rounding.
 BOX_MARGIN_DEGREES = 1e-6
@@ -149,18 +162,19 @@ async def nearby(services: Services, search: Search) -> Page[Found]:
     hidden = await blocks.hidden_from(services, search.viewer_id)
     async with services.db.lookups() as session:
         while True:
-            positions = await _positions_within(session, search, outer, hidden)
-            if len(positions) >= need or outer >= search.radius_km:
+            found = await _round(session, search, outer, hidden)
+            if found.matched >= need or outer >= search.radius_km:
                 break
-            outer = min(search.radius_km, _wider(start, outer, len(positions), need))
+            outer = min(search.radius_km, _wider(start, outer, found.matched, need))
         if search.after is None:
-            services.rings.learn(area, len(positions), within_km=outer)
-        shown = positions[: search.first]
-        rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
-        by_id = {listing.id: (listing, author) for listing, author in rows}
+            services.rings.learn(area, found.matched, within_km=outer)
+        shown = found.positions[: search.first]
+        if not found.rows:
+            rows = await session.execute(_PAGE, {"ids": [p.listing_id for p in shown]})
+            found.rows.update((listing.id, (listing, author)) for listing, author in rows)
     return Page(
-        items=[Found(p, *by_id[p.listing_id]) for p in shown],
-        has_next=len(positions) > search.first,
+        items=[Found(p, *found.rows[p.listing_id]) for p in shown],
+        has_next=found.matched > search.first,
     )
 
 
@@ -192,33 +206,125 @@ def _wider(start: float, outer: float, found: int, need: int) -> float:
     return start + (outer - start) * growth
 
 
-async def _positions_within(
+Cell = tuple[int, int]  # (grid_latitude, grid_longitude)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a round found within its circle."""
+
+    # The matching listings after the cursor within it, counting at most a page and one
+    # from each cell it listed: enough to tell whether there is a next page.
+    matched: int
+    # In order: all of them, or the first page of them when `rows` holds their listings and
+    # authors (fetched with them).
+    positions: list[Position]
+    rows: dict[int | None, tuple[Listing, Member]]
+
+
+async def _round(
     session: AsyncSession, search: Search, outer_km: float, hidden: frozenset[int]
-) -> list[Position]:
-    """The positions after the cursor of the matching listings within `outer_km`, in order."""
-    box = bounding_box(search.near, outer_km + GRID_REACH_KM)
+) -> _Found:
+    """The matching listings after the cursor within `outer_km`, in order."""
+    box = bounding_box(search.near, outer_km)
+    latitudes = _cells_between(box.south, box.north)
+    longitudes = [_cells_between(west, east) for west, east in box.longitudes]
+    if len(latitudes) * sum(map(len, longitudes)) <= MAX_LISTED_CELLS:
+        after = search.after
+        cells = {}
+        for cell in product(latitudes, chain.from_iterable(longitudes)):
+            distance_km = haversine_km(search.near, cell_point(*cell))
+            if distance_km <= outer_km and (after is None or distance_km >= after.distance_km):
+                cells[cell] = distance_km
+        return await _page_of_cells(session, search, cells, hidden)
+    return await _in_box(session, search, outer_km, latitudes, longitudes, hidden)
+
+
+async def _page_of_cells(
+    session: AsyncSession, search: Search, cells: dict[Cell, float], hidden: frozenset[int]
+) -> _Found:
+    """The first page of listings in `cells` (by their distance), with their authors, in
+    one statement: cells listed by rank of distance, the order is in SQL."""
+    if not cells:
+        return _Found(0, [], {})
+    distances = sorted(set(cells.values()))
+    rank = {distance_km: i for i, distance_km in enumerate(distances)}
+    after = search.after
+    values = _filter_values(search, hidden)
+    values.update(first=search.first, need=search.first + 1)
+    for i, (cell, distance_km) in enumerate(cells.items()):
+        values[f"latitude{i}"], values[f"longitude{i}"] = cell
+        values[f"rank{i}"] = rank[distance_km]
+        # The cursor's cell (and any as far) goes on after its listing; farther ones start
+        # at their first. (Ids start at 1.)
+        at_cursor = after is not None and distance_km == after.distance_km
+        values[f"after{i}"] = after.listing_id if after is not None and at_cursor else 0
+    statement = _cells_query(_shape(search, hidden, cells=len(cells), bands=0))
+    rows = (await session.execute(statement, values)).all()
+    positions = []
+    for listing, _, distance_rank, _ in rows:
+        assert listing.id is not None
+        positions.append(Position(distances[distance_rank], listing.id))
+    return _Found(
+        matched=rows[0][3] if rows else 0,
+        positions=positions,
+        rows={listing.id: (listing, author) for listing, author, _, _ in rows},
+    )
+
+
+async def _in_box(
+    session: AsyncSession,
+    search: Search,
+    outer_km: float,
+    latitudes: range,
+    longitudes: list[range],
+    hidden: frozenset[int],
+) -> _Found:
+    """Every matching listing after the cursor in the cells of a box, within `outer_km`."""
+    distances: dict[Cell, float] = {}
     positions: list[Position] = []
+    values = _filter_values(search, hidden)
+    listed = len(latitudes) <= MAX_LISTED_BANDS
+    if listed:
+        values.update(_named("band", latitudes))
+    else:
+        values.update(first_band=latitudes[0], last_band=latitudes[-1])
+    statement = _box_query(_shape(search, hidden, cells=0, bands=len(latitudes) if listed else 0))
     # Plain Core rows: the ORM would cost more than the query for a few dozen points.
     connection = await session.connection()
-    for west, east in box.longitudes:
-        points = await connection.execute(*_points_in(search, box, west, east, hidden))
-        for listing_id, latitude, longitude in points.all():
+    for span in filter(None, longitudes):
+        values.update(west=span.start, east=span.stop - 1)
+        for listing_id, *cell in (await connection.execute(statement, values)).all():
             assert listing_id is not None
-            distance = distance_to_shown_km(search.near, GeoPoint(latitude, longitude))
-            position = Position(distance, listing_id)
+            key = cell[0], cell[1]
+            if key not in distances:
+                distances[key] = haversine_km(search.near, cell_point(*key))
+            position = Position(distances[key], listing_id)
             if position.distance_km <= outer_km and (
                 search.after is None or position > search.after
             ):
                 positions.append(position)
     positions.sort()
-    return positions
+    return _Found(len(positions), positions, {})
+
+
+def cell_point(grid_latitude: int, grid_longitude: int) -> GeoPoint:
+    """The point others are shown for every listing of a cell: the same floats as
+    `GeoPoint.rounded`, each the double nearest to its hundredths."""
+    return GeoPoint(grid_latitude / CELLS_PER_DEGREE, grid_longitude / CELLS_PER_DEGREE)
+
+
+def _cells_between(low: float, high: float) -> range:
+    """The cells whose coordinate lies between two (`low` and `high` in degrees)."""
+    return range(math.ceil(low * CELLS_PER_DEGREE), math.floor(high * CELLS_PER_DEGREE) + 1)
 
 
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """What the SQL of a points query depends on; everything else is a bound value."""
 
-    bands: int  # how many latitude bands it lists; 0 when it takes a range of bands
+    cells: int  # how many cells it reads a page from; 0 when it reads a box of cells
+    bands: int  # how many rows of cells a box lists; 0 when it takes a range of them
     types: int
     categories: int
     text: bool
@@ -226,19 +332,69 @@ class _Shape:
 
 
 @functools.lru_cache(maxsize=1024)
-def _points_query(shape: _Shape) -> Select[int | None, float, float]:
-    """Built once per shape: building, caching and expanding a statement for every round of
-    every search cost more CPU than running it."""
-    band = col(Listing.lat_band)
-    conditions: list[ColumnElement[bool]] = [
+def _box_query(shape: _Shape) -> Select[int | None, int, int]:
+    """Built once per shape, as every query here: building, caching and expanding a
+    statement for every round of every search cost more CPU than running it."""
+    latitude = col(Listing.grid_latitude)
+    return select(col(Listing.id), latitude, col(Listing.grid_longitude)).where(
+        *_matching(shape),
+        latitude.in_(_params("band", shape.bands))
+        if shape.bands
+        else latitude.between(bindparam("first_band"), bindparam("last_band")),
+        col(Listing.grid_longitude).between(bindparam("west"), bindparam("east")),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _cells_query(shape: _Shape) -> Select[Listing, Member, int, int]:
+    # Each cell's first listings after the cursor, in the index's order: a page at most, as
+    # a dense city's cell holds hundreds. Subqueries, as SQLite limits no member of a UNION.
+    need = bindparam("need", type_=Integer)
+    pages = [
+        select(
+            select(
+                col(Listing.id).label("id"),
+                bindparam(f"rank{i}", type_=Integer).label("rank"),
+            )
+            .where(
+                *_matching(shape),
+                col(Listing.grid_latitude) == bindparam(f"latitude{i}"),
+                col(Listing.grid_longitude) == bindparam(f"longitude{i}"),
+                col(Listing.id) > bindparam(f"after{i}"),
+            )
+            .order_by(col(Listing.id))
+            .limit(need)
+            .subquery(f"cell{i}")
+        )
+        for i in range(shape.cells)
+    ]
+    found = union_all(*pages).subquery("found") if len(pages) > 1 else pages[0].subquery("found")
+    # The page is cut before the join, so that only its own rows are fetched.
+    page = (
+        select(found.c.id, found.c.rank, func.count().over().label("matched"))
+        .order_by(found.c.rank, found.c.id)
+        .limit(bindparam("first", type_=Integer))
+        .subquery("page")
+    )
+    return (
+        select(Listing, Member, page.c.rank, page.c.matched)
+        .select_from(page)
+        .join(Listing, col(Listing.id) == page.c.id)
+        .join(Member, col(Member.id) == col(Listing.author_id))
+        .order_by(page.c.rank, page.c.id)
+    )
+
+
+def _matching(shape: _Shape) -> list[ColumnElement[bool]]:
+    return [
         # A literal, not a parameter, so that the planner may use the partial index.
         col(Listing.status) == literal_column("'OPEN'"),
-        band.in_(_params("band", shape.bands))
-        if shape.bands
-        else band.between(bindparam("first_band"), bindparam("last_band")),
-        col(Listing.longitude).between(bindparam("west"), bindparam("east")),
-        col(Listing.latitude).between(bindparam("south"), bindparam("north")),
+        *_filters_of(shape),
     ]
+
+
+def _filters_of(shape: _Shape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if shape.types:
         conditions.append(col(Listing.type).in_(_params("type", shape.types)))
     if shape.categories:
@@ -247,37 +403,29 @@ def _points_query(shape: _Shape) -> Select[int | None, float, float]:
         conditions.append(col(Listing.search_text).like(bindparam("pattern"), escape="\\"))
     if shape.hidden:
         conditions.append(col(Listing.author_id).not_in(_params("hidden", shape.hidden)))
-    return select(col(Listing.id), col(Listing.latitude), col(Listing.longitude)).where(
-        *conditions
-    )
+    return conditions
 
 
 def _params(name: str, count: int) -> list[BindParameter[Any]]:
     return [bindparam(f"{name}{i}") for i in range(count)]
 
 
-def _points_in(
-    search: Search, box: Box, west: float, east: float, hidden: frozenset[int]
-) -> tuple[Select[int | None, float, float], dict[str, Any]]:
-    """The statement for the points of `box` between `west` and `east`, and its values."""
-    bands = range(lat_band(box.south), lat_band(box.north) + 1)
+def _filter_values(search: Search, hidden: frozenset[int]) -> dict[str, Any]:
     types, categories = _filters(search)
-    text = search.text.strip() if search.text else ""
-    listed = len(bands) <= MAX_LISTED_BANDS
-    values: dict[str, Any] = {"west": west, "east": east, "south": box.south, "north": box.north}
-    if listed:
-        values.update(_named("band", bands))
-    else:
-        values.update(first_band=bands[0], last_band=bands[-1])
-    values.update(_named("type", types))
-    values.update(_named("category", categories))
-    if text:
+    values = _named("type", types) | _named("category", categories)
+    if text := _words(search):
         values["pattern"] = _pattern(text)
     values.update(_named("hidden", sorted(hidden)))
-    shape = _Shape(
-        len(bands) if listed else 0, len(types), len(categories), bool(text), len(hidden)
-    )
-    return _points_query(shape), values
+    return values
+
+
+def _shape(search: Search, hidden: frozenset[int], *, cells: int, bands: int) -> _Shape:
+    types, categories = _filters(search)
+    return _Shape(cells, bands, len(types), len(categories), bool(_words(search)), len(hidden))
+
+
+def _words(search: Search) -> str:
+    return search.text.strip() if search.text else ""
 
 
 def _named(name: str, items: Sequence[Any]) -> dict[str, Any]:

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, update
-from sqlmodel import col
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from indigo.app import SCHEDULED_JOBS
 from models import Database, Listing, ListingKind, ListingStatus, ListingType, Member
-from resolvers.geo import EARTH_RADIUS_KM, GeoPoint, haversine_km
+from resolvers import nearby
+from resolvers.geo import EARTH_RADIUS_KM, GeoPoint, grid_of, haversine_km
 from resolvers.listings import ListingDraft, new_listing
-from resolvers.nearby import bounding_box
+from resolvers.nearby import bounding_box, cell_point
 from schema.ids import decode_id, encode_id
 from tests.api import Api, error_codes
 
@@ -369,17 +371,20 @@ async def test_a_page_of_100_costs_a_few_statements_whoever_wrote_them(
     assert len(page["edges"]) == 100
     assert len({e["node"]["author"]["id"] for e in page["edges"]}) == 100
     assert len(ten["edges"]) == 10
-    # The points of the first circle, then the page's listings with their authors.
-    assert len(few) == len(statements) == 2
+    # The page of the first circle, its listings and their authors with it.
+    assert len(few) == len(statements) == 1
 
 
 async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
     api: Api, app: Starlette, database: Database
 ) -> None:
     (author,) = await add_members(database, 1)
-    # Eleven listings shown on the grid point 0.3 km away, the rest on the next ones north.
-    await add_listings(database, author, [north_of(GRID, 0.05 * i) for i in range(1, 41)])
-    here = north_of(GRID, -0.3)
+    # Five listings shown on a grid point, ten on the next one east (0.731 km away): from
+    # the grid point, circles of 0.1, 0.2 and 0.4 km hold only the first five.
+    east = GeoPoint(GRID.latitude, GRID.longitude + 0.01)
+    await add_listings(database, author, [north_of(GRID, 0.05 * i) for i in range(5)])
+    await add_listings(database, author, [north_of(east, 0.05 * i) for i in range(10)])
+    here = GRID
 
     with counted_selects(app) as first_time:
         first = await search(api, here, 5, first=10)
@@ -389,10 +394,10 @@ async def test_a_search_where_another_filled_a_page_starts_wide_enough_for_one(
         worded = await search(api, here, 5, first=10, text="bike")
 
     assert ids(first) == ids(second) == ids(worded)
-    assert [e["distanceKm"] for e in first["edges"]] == [0.3] * 10
-    # Rounds of widening circles, then the page; next time one circle, then the page.
+    assert [e["distanceKm"] for e in first["edges"]] == [0.0] * 5 + [0.731] * 5
+    # Rounds of widening circles, each with its page; next time one circle and its page.
     assert len(first_time) > 2
-    assert len(again) == 2
+    assert len(again) == 1
     # A text search keeps no hint: its matches are as sparse as its words.
     assert len(words) == len(first_time)
 
@@ -447,3 +452,86 @@ def test_the_search_box_holds_every_point_of_the_circle(
     assert haversine_km(centre, point) <= radius_km + 1e-6
     assert box.south <= point.latitude <= box.north
     assert any(west <= point.longitude <= east for west, east in box.longitudes)
+
+
+# Points near grid points of the dense case, so that many share a cell (and a distance).
+near_grid = st.tuples(st.integers(-6, 6), st.integers(-8, 8), st.floats(-0.004, 0.004))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    points=st.lists(near_grid, min_size=1, max_size=40),
+    centre=st.tuples(st.floats(-0.03, 0.03), st.floats(-0.04, 0.04)),
+    radius_km=st.floats(0.05, 6.0),
+    first=st.integers(1, 7),
+)
+async def test_every_page_in_turn_is_the_whole_answer_nearest_first(
+    app: Starlette,
+    database: Database,
+    points: list[tuple[int, int, float]],
+    centre: tuple[float, float],
+    radius_km: float,
+    first: int,
+) -> None:
+    author = await a_member(database)
+    await add_listings(
+        database,
+        author,
+        [
+            GeoPoint(GRID.latitude + a / 100 + j, GRID.longitude + o / 100 - j)
+            for a, o, j in points
+        ],
+    )
+    here = GeoPoint(GRID.latitude + centre[0], GRID.longitude + centre[1])
+    async with database.read() as session:
+        every = (
+            await session.execute(select(col(Listing.id), Listing.latitude, Listing.longitude))
+        ).all()
+    # Small circles list their cells, wide ones (over 6 km across) read boxes of cells.
+    expected = sorted(
+        (haversine_km(here, GeoPoint(latitude, longitude).rounded()), listing_id)
+        for listing_id, latitude, longitude in every
+        if haversine_km(here, GeoPoint(latitude, longitude).rounded()) <= radius_km
+    )
+
+    found: list[tuple[float, int]] = []
+    after = None
+    # As many pages as listings at most: a cursor that does not move is a failure, not a hang.
+    for _ in range(len(every) + 1):
+        page = await nearby.nearby(
+            app.state.services,
+            nearby.Search(near=here, radius_km=radius_km, first=first, after=after),
+        )
+        found += [(f.position.distance_km, f.position.listing_id) for f in page.items]
+        if not page.has_next:
+            break
+        assert len(page.items) == first
+        after = page.items[-1].position
+
+    assert not page.has_next
+    assert found == expected
+
+
+_authors = itertools.count()
+
+
+async def a_member(database: Database) -> int:
+    """A member with an email of their own, however many examples ran on this database."""
+    member = Member(
+        email=f"pager{next(_authors)}@example.org", password_hash="-", display_name="P"
+    )
+    async with database.write() as session:
+        session.add(member)
+        await session.flush()
+    assert member.id is not None
+    return member.id
+
+
+def test_a_cell_is_shown_at_the_very_point_a_listing_of_it_is_rounded_to() -> None:
+    for degrees in (48.9, 48.905, -0.004, 0.0049, 2.345, 179.996, -179.999, -90.0, 90.0):
+        for other in (degrees, -degrees):
+            assert cell_point(grid_of(other), grid_of(other)) == GeoPoint(other, other).rounded()
