@@ -89,7 +89,12 @@ class Outcome:
 
 
 async def measure(
-    database_url: str, conversations: int, author_count: int, concurrency: int, backlog: int
+    database_url: str,
+    conversations: int,
+    author_count: int,
+    concurrency: int,
+    rate: float,
+    backlog: int,
 ) -> Outcome:
     with smtp_server() as smtp:
         settings = {**SERVER_SETTINGS, "INDIGO_SMTP_URL": smtp.url}
@@ -110,7 +115,7 @@ async def measure(
                     await subscribers_in_redis(redis, database_url, member_channel_of(asker), 1)
                 opened = await _ask(apis, askers, listings, concurrency)
                 await until(lambda: all(len(i.arrivals) == len(authors) for i in inboxes))
-                replies = await _answer(apis, authors, opened, concurrency)
+                replies = await _answer(apis, authors, opened, concurrency, rate)
                 wanted = len(opened) + len(replies)
                 with contextlib.suppress(TimeoutError):  # what never came counts as lost
                     await until(
@@ -192,13 +197,21 @@ async def _answer(
     authors: list[SignedIn],
     opened: dict[tuple[int, int], str],
     concurrency: int,
+    rate: float,
 ) -> dict[tuple[int, str], float]:
-    """Each author answers in each conversation: (asker, message id) → response time."""
+    """Each author answers in each conversation: (asker, message id) → response time. With a
+    `rate`, the answers start on a schedule of that many a second (members write when they
+    write, not when the server is free); without one, each as soon as one is in flight less."""
     answered: dict[tuple[int, str], float] = {}
     turns = itertools.count()
+    starts = itertools.count()
+    began = time.monotonic()
 
     async def answer(pair: tuple[int, int]) -> None:
         asker, author = pair
+        if rate:
+            due = began + next(starts) / rate
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
         message = await sent(
             apis[next(turns) % 2], authors[author], "Yes!", conversationId=opened[pair]
         )
@@ -261,6 +274,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=1000)
     parser.add_argument("--authors", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8, help="messages in flight")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="answers started a second (0: as fast as they go)"
+    )
     parser.add_argument("--backlog", type=int, default=2000, help="mails put in the outbox")
     arguments = parser.parse_args()
     server = os.environ.get(
@@ -275,6 +291,7 @@ def main() -> None:
                 arguments.conversations,
                 arguments.authors,
                 arguments.concurrency,
+                arguments.rate,
                 arguments.backlog,
             )
         )
