@@ -1,14 +1,15 @@
 """Message delivery and the mail outbox under load: two uvicorn processes sharing PostgreSQL
 and Redis, members talking in many conversations at once.
 
-    .venv/bin/python -m bench.messages --conversations 1000 --authors 20 --concurrency 8
+    .venv/bin/python -m bench.messages --conversations 1000 --authors 20 --rate 20
 
 A fresh PostgreSQL database (on INDIGO_BENCH_DATABASE_URL's server, default the local one),
 a redis-server and an SMTP server (aiosmtpd) of the bench's own. `--authors` members post a
 listing each; `conversations / authors` askers each ask every author a question (opening
 the conversations), and keep a `MessageFeed` socket open, half of them on each process.
-Then every author answers in each of their conversations, `--concurrency` messages in
-flight at once, through both processes in turn. Reported: the delay from each
+Then every author answers in each of their conversations, through both processes in turn:
+`--rate` a second on a schedule, or (without it) as fast as `--concurrency` messages in
+flight allow, which measures a saturated server's queue more than its delivery. Reported: the delay from each
 `sendMessage`'s response to the asker's socket receiving it (p50, p99, max), messages lost,
 the mails of the messages (each mails its recipient at once, the default), all sent; then
 `--backlog` mails are put in the outbox at once, and the time the one sending process takes
