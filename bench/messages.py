@@ -11,10 +11,9 @@ Then every author answers in each of their conversations, through both processes
 `--rate` a second on a schedule, or (without it) as fast as `--concurrency` messages in
 flight allow, which measures a saturated server's queue more than its delivery. Reported:
 the delay from each `sendMessage`'s response to the asker's socket receiving it (p50, p99,
-max), messages lost,
-the mails of the messages (each mails its recipient at once, the default), all sent; then
-`--backlog` mails are put in the outbox at once, and the time the one sending process takes
-to send them all gives its rate.
+max), messages lost, the mails of the messages (each mails its recipient at once, the
+default), all sent; then `--backlog` mails are put in the outbox at once, and the time the
+one sending process takes to send them all gives its rate.
 """
 
 from __future__ import annotations
