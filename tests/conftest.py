@@ -22,6 +22,8 @@ from resolvers.audit import audit
 from tests.api import Api
 from tests.postgres import admin, create_database, drop_database
 from tests.redis_server import RedisServer, redis_server
+from tests.smtp_server import PUBLIC_URL, SmtpServer, smtp_server
+from tests.variants import app_with
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -112,3 +114,30 @@ async def redis() -> AsyncIterator[RedisServer]:
     """A redis-server of the test's own, on a free port, that the test may stop and start."""
     async with redis_server() as running:
         yield running
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server of the test's own, on a free port, that the test may stop and start."""
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def mailing_app(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Starlette]:
+    """The app sending mail to the test's SMTP server, its scheduler ticking fast."""
+    async with app_with(
+        settings,
+        smtp_url=smtp.url,
+        public_url=PUBLIC_URL,
+        scheduler_tick_seconds=0.05,
+        mail_retry_seconds=0.1,
+    ) as application:
+        yield application
+
+
+@pytest.fixture
+async def mailing(mailing_app: Starlette) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=mailing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
+        yield Api(http)

@@ -16,6 +16,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from resolvers.account_mail import CONFIRMATION_SUBJECTS
 from tests.redis_server import free_port
 
+# Where the mails' links lead, in the tests that send mail.
+PUBLIC_URL = "https://indigo.example"
+
 
 class Inbox:
     """What the server accepted, in order. Its handler runs on the server's own thread."""

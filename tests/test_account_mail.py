@@ -4,43 +4,14 @@ registration and the password reset, whose links work once."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-import pytest
-from starlette.applications import Starlette
-
-from indigo.settings import Settings
 from tests.api import Api
 from tests.polling import until
-from tests.smtp_server import SmtpServer, smtp_server
-from tests.variants import app_with
+from tests.smtp_server import PUBLIC_URL, SmtpServer
 
-PUBLIC_URL = "https://indigo.example"
 NEW_PASSWORD = "a much longer passphrase"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def mailing_app(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Starlette]:
-    async with app_with(
-        settings, smtp_url=smtp.url, public_url=PUBLIC_URL, scheduler_tick_seconds=0.05
-    ) as application:
-        yield application
-
-
-@pytest.fixture
-async def mailing(mailing_app: Starlette) -> AsyncIterator[Api]:
-    transport = httpx.ASGITransport(app=mailing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
-        yield Api(http)
 
 
 async def mails_to(smtp: SmtpServer, address: str, count: int) -> list[EmailMessage]:

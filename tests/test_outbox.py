@@ -3,16 +3,13 @@ twice, none lost while the server is down."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
-from indigo.settings import Settings
 from models import Database, Mail, ScheduledJob
 from models.columns import utcnow
 from realtime.hub import Hub
@@ -25,36 +22,7 @@ from tests.community import notifications_of, sent
 from tests.economy import exchange_of, post_listing
 from tests.metrics import Samples, read_metrics, value
 from tests.polling import until
-from tests.smtp_server import SmtpServer, smtp_server, text_of
-from tests.variants import app_with
-
-PUBLIC_URL = "https://indigo.example"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def mailing_app(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Starlette]:
-    """The app sending mail to the test's SMTP server, its scheduler ticking fast."""
-    async with app_with(
-        settings,
-        smtp_url=smtp.url,
-        public_url=PUBLIC_URL,
-        scheduler_tick_seconds=0.05,
-        mail_retry_seconds=0.1,
-    ) as application:
-        yield application
-
-
-@pytest.fixture
-async def mailing(mailing_app: Starlette) -> AsyncIterator[Api]:
-    transport = httpx.ASGITransport(app=mailing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
-        yield Api(http)
+from tests.smtp_server import PUBLIC_URL, SmtpServer, text_of
 
 
 async def unsent(database: Database) -> list[Mail]:
