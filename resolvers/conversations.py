@@ -16,7 +16,7 @@ from sqlmodel.sql.expression import Select
 from models import Conversation, ConversationMember, Message
 from models.lookups import in_order_of
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.services import Services
 from resolvers.translations import N_
 
@@ -56,9 +56,7 @@ async def inbox(
 ) -> Page[SeenConversation]:
     """The member's conversations, the one with the latest message first; `before` is the
     latest message id of the last conversation already seen."""
-    query = _seen_by(member_id).order_by(col(Conversation.last_message_id).desc()).limit(first + 1)
-    if before is not None:
-        query = query.where(col(Conversation.last_message_id) < before)
+    query = newest_first(_seen_by(member_id), col(Conversation.last_message_id), first, before)
     async with services.db.lookups() as session:
         rows = (await session.execute(query)).all()
     return Page.of(_views(member_id, rows), first)
@@ -135,14 +133,12 @@ async def messages(
 ) -> MessagePage:
     """The latest `last` messages of a conversation older than message id `before`. The
     caller has checked that the member may see the conversation."""
-    query = (
-        select(Message)
-        .where(col(Message.conversation_id) == conversation_id)
-        .order_by(col(Message.id).desc())
-        .limit(last + 1)
+    query = newest_first(
+        select(Message).where(col(Message.conversation_id) == conversation_id),
+        col(Message.id),
+        last,
+        before,
     )
-    if before is not None:
-        query = query.where(col(Message.id) < before)
     async with services.db.lookups() as session:
         rows = list((await session.scalars(query)).all())
     return MessagePage(items=rows[:last][::-1], has_previous=len(rows) > last)

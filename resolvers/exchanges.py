@@ -32,7 +32,7 @@ from resolvers import blocks, collusion, idempotency, settlement
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
@@ -348,18 +348,10 @@ async def my_exchanges(
 ) -> Page[Exchange]:
     """The member's exchanges, either side, newest first; `before` is the id of the last
     one already seen."""
-    query = (
-        select(Exchange)
-        .where(
-            (col(Exchange.provider_id) == member_id) | (col(Exchange.beneficiary_id) == member_id)
-        )
-        .order_by(col(Exchange.id).desc())
-        .limit(first + 1)
-    )
+    party = or_(col(Exchange.provider_id) == member_id, col(Exchange.beneficiary_id) == member_id)
+    query = newest_first(select(Exchange).where(party), col(Exchange.id), first, before)
     if statuses:
         query = query.where(col(Exchange.status).in_(list(statuses)))
-    if before is not None:
-        query = query.where(col(Exchange.id) < before)
     async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 

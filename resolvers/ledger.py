@@ -19,7 +19,7 @@ from models.columns import utcnow
 from models.locks import lock_accounts
 from models.lookups import in_order_of
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.translations import N_
 
 _SHORT = {
@@ -220,10 +220,7 @@ async def entries(
     sessions: Database, member_id: int, *, first: int, before: int | None = None
 ) -> Page[Entry]:
     """The member's entries, newest first; `before` is the id of the last one already seen."""
-    entry = col(LedgerEntry.id)
-    query = _entries_of(member_id).order_by(entry.desc()).limit(first + 1)
-    if before is not None:
-        query = query.where(entry < before)
+    query = newest_first(_entries_of(member_id), col(LedgerEntry.id), first, before)
     async with sessions.read() as session:
         rows = (await session.execute(query)).all()
     return Page.of([_entry(row) for row in rows], first)

@@ -29,7 +29,7 @@ from resolvers import exchanges, sanctions, suspensions
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.moderators import moderates
 from resolvers.notifications import notify
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 from resolvers.validation import Checks
@@ -81,9 +81,7 @@ async def log(
     services: Services, *, first: int, before: int | None = None
 ) -> Page[ModerationLogEntry]:
     """Every moderation action, the latest first."""
-    query = select(ModerationLogEntry).order_by(col(ModerationLogEntry.id).desc()).limit(first + 1)
-    if before is not None:
-        query = query.where(col(ModerationLogEntry.id) < before)
+    query = newest_first(select(ModerationLogEntry), col(ModerationLogEntry.id), first, before)
     async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 

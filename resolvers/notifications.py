@@ -19,7 +19,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import take_feed_turns
 from resolvers.notification_texts import Told, notification_mail
 from resolvers.outbox import enqueue_mail
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
 
@@ -171,16 +171,14 @@ async def my_notifications(
     before: int | None = None,
 ) -> Page[Notification]:
     """The member's notifications, newest first; `before` is the id of the last one seen."""
-    query = (
-        select(Notification)
-        .where(col(Notification.member_id) == member_id)
-        .order_by(col(Notification.id).desc())
-        .limit(first + 1)
+    query = newest_first(
+        select(Notification).where(col(Notification.member_id) == member_id),
+        col(Notification.id),
+        first,
+        before,
     )
     if unread_only:
         query = query.where(col(Notification.read_at).is_(None))
-    if before is not None:
-        query = query.where(col(Notification.id) < before)
     async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 

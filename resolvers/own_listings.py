@@ -27,7 +27,7 @@ from resolvers.listings import (
     derive_search_columns,
 )
 from resolvers.members import KEEP, Keep
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
@@ -54,16 +54,11 @@ async def my_listings(
 ) -> Page[Listing]:
     """The member's listings in any status, newest first; `before` is the id of the last one
     already seen."""
-    query = (
-        select(Listing)
-        .where(col(Listing.author_id) == member_id)
-        .order_by(col(Listing.id).desc())
-        .limit(first + 1)
+    query = newest_first(
+        select(Listing).where(col(Listing.author_id) == member_id), col(Listing.id), first, before
     )
     if statuses:
         query = query.where(col(Listing.status).in_(list(statuses)))
-    if before is not None:
-        query = query.where(col(Listing.id) < before)
     async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 

@@ -4,7 +4,10 @@ seen."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Mapped
 
 from resolvers.validation import Checks
 
@@ -12,6 +15,15 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+
+
+def newest_first(query: Q, key: Mapped[int | None], first: int, before: int | None) -> Q:
+    """`query` as a page read newest first by `key`, after the cursor `before` (the key of
+    the last row already seen), with one row more than `first` to tell whether there is
+    more."""
+    query = query.order_by(key.desc()).limit(first + 1)
+    return query if before is None else query.where(key < before)
 
 
 @dataclass(frozen=True, slots=True)

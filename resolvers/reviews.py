@@ -25,7 +25,7 @@ from models.lookups import rows_by_id
 from resolvers import idempotency
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.notifications import notify
-from resolvers.pages import Page
+from resolvers.pages import Page, newest_first
 from resolvers.services import Services
 from resolvers.translations import N_
 from resolvers.validation import Checks
@@ -205,14 +205,9 @@ async def reviews_of(
     services: Services, member_id: int, *, first: int, before: int | None = None
 ) -> Page[Review]:
     """The reviews a member received, newest first; `before` is the id of the last one seen."""
-    query = (
-        select(Review)
-        .where(col(Review.subject_id) == member_id)
-        .order_by(col(Review.id).desc())
-        .limit(first + 1)
+    query = newest_first(
+        select(Review).where(col(Review.subject_id) == member_id), col(Review.id), first, before
     )
-    if before is not None:
-        query = query.where(col(Review.id) < before)
     async with services.db.lookups() as session:
         return Page.of(list((await session.scalars(query)).all()), first)
 
