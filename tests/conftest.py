@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -57,6 +58,20 @@ def postgres_template() -> Iterator[str]:
     finally:
         with admin(server) as connection:
             drop_database(connection, name)
+
+
+@pytest.fixture
+def unopenable_database_url(tmp_path: Path) -> Iterator[str]:
+    """A SQLite file in a folder that does not exist: every connection fails inside."""
+    before = set(threading.enumerate())
+    yield f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'indigo.db'}"
+    # aiosqlite's thread of a connection that failed to open hands its last result to the
+    # test's event loop after the request is over: on a busy machine, after that loop had
+    # closed, and the next test in the process then fails on its exception. It ends here,
+    # while the loop still takes it.
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout=30)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,10 +114,9 @@ async def test_a_refusal_before_graphql_is_logged_with_its_status(
 
 
 async def test_an_internal_error_is_logged_with_its_traceback_and_an_id(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    unopenable_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    missing = tmp_path / "missing" / "indigo.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{missing}")
+    settings = Settings(_env_file=None, database_url=unopenable_database_url)
     async with api_with(settings) as api:
         with caplog.at_level(logging.INFO):
             response = await api.http.post(

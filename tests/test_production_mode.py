@@ -5,9 +5,7 @@ the settings turn them on."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -27,17 +25,9 @@ async def production(settings: Settings, database: Database) -> AsyncIterator[Ap
 
 
 @pytest.fixture
-def no_database(tmp_path: Path) -> Iterator[Settings]:
+def no_database(unopenable_database_url: str) -> Settings:
     """A production process whose database cannot be opened: every read fails inside."""
-    before = set(threading.enumerate())
-    missing = tmp_path / "missing" / "indigo.db"
-    yield Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{missing}", production=True)
-    # aiosqlite's thread of a connection that failed to open hands its last result to the
-    # test's event loop after the request is over: on a busy machine, after that loop had
-    # closed. It ends here, while the loop still takes it.
-    for thread in set(threading.enumerate()) - before:
-        if thread.name.endswith("(_connection_worker_thread)"):
-            thread.join(timeout=30)
+    return Settings(_env_file=None, database_url=unopenable_database_url, production=True)
 
 
 async def test_an_internal_error_is_masked_and_logged_with_its_id(
