@@ -41,10 +41,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from indigo.documents import DocumentRefused
 from indigo.metrics import EVENTS_DELIVERED, OPEN_SOCKETS, OPEN_SUBSCRIPTIONS
+from realtime.live_results import NextSender
 from resolvers.auth import sign_in_ends
 from resolvers.translations import N_
 from schema.context import Context
-from schema.direct_delivery import operation_sender
 from schema.errors import localise, unauthenticated
 
 if TYPE_CHECKING:
@@ -141,6 +141,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().shutdown()
 
     async def handle(self) -> None:
+        self.context.transport = self
         with OPEN_SOCKETS.track_inprogress():
             await super().handle()
 
@@ -190,12 +191,16 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 error = GraphQLError(CROWDED_SUBSCRIPTIONS, extensions={"code": "RATE_LIMITED"})
                 await self._send_error(message["id"], error)
                 return
-        # The operation's task is created in there, and copies the variable as it is now.
-        token = operation_sender.set(_OperationSender(self, message["id"]))
-        try:
-            await super().handle_subscribe(message)
-        finally:
-            operation_sender.reset(token)
+        await super().handle_subscribe(message)
+
+    def next_sender(self) -> NextSender | None:
+        """The `next` sender of the operation the current task runs (schema.shared_execution's
+        short way): each operation runs in a task of its own."""
+        task = asyncio.current_task()
+        for operation in self.operations.values():
+            if operation.task is task:
+                return _OperationSender(self, operation)
+        return None
 
     def _sign_in_refused(self) -> bool:
         """The connection came with an authorization that signs no one in."""
@@ -213,19 +218,17 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 
 class _OperationSender:
-    def __init__(self, handler: CheckedTransportWSHandler, operation_id: str) -> None:
+    def __init__(
+        self, handler: CheckedTransportWSHandler, operation: Operation[Context, None]
+    ) -> None:
         self._handler = handler
-        self._operation_id = operation_id
-        self._head = f'{{"id":{json.dumps(operation_id)},"type":"next","payload":{{"data":'
+        self._operation = operation
+        self._head = f'{{"id":{json.dumps(operation.id)},"type":"next","payload":{{"data":'
 
     async def send_next(self, data_json: str) -> None:
-        operation = self._handler.operations.get(self._operation_id)
-        # Gone, or another task's: the client completed it (and may have reused its id).
-        if (
-            operation is None
-            or operation.completed
-            or operation.task is not asyncio.current_task()
-        ):
+        operation = self._operation
+        # Ended, or its id reused by another: the client completed it.
+        if operation.completed or self._handler.operations.get(operation.id) is not operation:
             return
         EVENTS_DELIVERED.inc()
         await self._handler.send_text(f"{self._head}{data_json}}}}}")

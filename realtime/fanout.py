@@ -16,11 +16,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from broadcaster import Broadcast
 from broadcaster._base import Subscriber
 from prometheus_client import Counter
+
+from realtime.once import Once
 
 log = logging.getLogger("indigo.realtime.fanout")
 SLOW_SUBSCRIBERS_DROPPED = Counter(
@@ -40,42 +42,13 @@ class Notice:
 
     channel: str
     body: dict[str, Any]
-    _shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
+    # What its local subscribers load for it, loaded once for all of them (a row read once,
+    # not once each).
+    loaded: Once = field(default_factory=Once, repr=False)
 
     async def once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
-        """`load()`'s result, computed by the first subscriber that asks and shared by all."""
-        shared = self._shared.get(key)
-        if shared is None:
-            shared = self._shared[key] = asyncio.ensure_future(load())
-            # Its subscribers may all be gone (a socket cut) when it fails: its failure is
-            # theirs to see, and must not be reported again as never retrieved.
-            shared.add_done_callback(_retrieved)
-        if shared.done():  # the common case, once the first subscriber has loaded it
-            return cast(T, shared.result())
-        return cast(T, await asyncio.shield(shared))
-
-    async def shared(self, key: Hashable) -> Any | None:
-        """What a subscriber computed for `key` through `once`, None if none did or it failed."""
-        shared = self._shared.get(key)
-        if shared is None:
-            return None
-        if not shared.done():
-            try:
-                await asyncio.shield(shared)
-            except Exception:  # its subscriber saw the failure; this one goes the usual way
-                return None
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not shared.cancelled() or (task is not None and task.cancelling()):
-                    raise  # this subscriber was cancelled, not (only) the computation
-        if shared.cancelled() or shared.exception() is not None:
-            return None
-        return shared.result()
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
+        """`load()`'s result, loaded by the first subscriber that asks and shared by all."""
+        return await self.loaded.get(key, load)
 
 
 class Listener:

@@ -1,5 +1,5 @@
 """The broadcaster wiring: one object per process that publishes, fans out to local
-subscribers, and reports its health."""
+subscribers, keeps what they share of live events, and reports its health."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from broadcaster import Broadcast
 
 from realtime.fanout import Fanout, Listener
+from realtime.live_results import LiveResults
 from realtime.redis_backend import RedisBackend
 
 log = logging.getLogger("indigo.realtime.hub")
@@ -29,6 +30,9 @@ class Hub:
         self._broadcast = Broadcast(url, backend=self._redis)
         self._prefix = f"{prefix}:"
         self.fanout = Fanout(self._broadcast, capacity=queue_size, prefix=self._prefix)
+        # Kept for as many events as a subscriber may have waiting: while the slowest one
+        # still receiving may need them.
+        self.live_results = LiveResults(keep=queue_size)
         self._connected = False
 
     async def connect(self) -> None:

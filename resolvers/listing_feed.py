@@ -63,7 +63,7 @@ class FeedListing:
     listing: Listing
     author: Member | None
     distance_km: float
-    notice: Notice | None = None  # what announced it live, shared by the process's helpers
+    live: bool = False  # announced as it entered the feed, rather than replayed
 
 
 async def enter_feed(services: Services, listings: Collection[Listing]) -> None:
@@ -185,7 +185,7 @@ async def _feed(
             return None
         # Loaded once per process for every feed that hears it, whatever its types.
         found = await notice.once(("listing", listing_id), _loader(services, listing_id))
-        return None if found is None else _matching(request, position, *found, notice)
+        return None if found is None else _matching(request, position, *found, live=True)
 
     source = FeedSource(
         "listing", partial(_latest, services), partial(_replay, services, request, box), live
@@ -255,7 +255,8 @@ def _matching(
     position: int,
     listing: Listing,
     author: Member | None,
-    notice: Notice | None = None,
+    *,
+    live: bool = False,
 ) -> FeedListing | None:
     """The listing if it is for this feed, its distance from its rounded point."""
     if listing.status != ListingStatus.OPEN or listing.author_id in request.hidden_authors:
@@ -267,4 +268,4 @@ def _matching(
     distance = distance_to_shown_km(request.near, GeoPoint(listing.latitude, listing.longitude))
     if distance > request.radius_km:
         return None
-    return FeedListing(position, listing, author, distance, notice)
+    return FeedListing(position, listing, author, distance, live)

@@ -3,7 +3,7 @@ messages and notifications, each with `after` to replay what was missed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Hashable
 
 import strawberry
 
@@ -20,7 +20,14 @@ from schema.listing_types import ListingType
 from schema.listings import Listing
 from schema.notifications import Notification
 from schema.permissions import IsAuthenticated, signed_in_id
-from schema.subscriptions import LISTING_CURSOR, cut_off, fresh_loaders, until_closed
+from schema.shared_execution import direct_delivery
+from schema.subscriptions import (
+    LISTING_CURSOR,
+    cut_off,
+    fresh_loaders,
+    shared_as,
+    until_closed,
+)
 
 
 @strawberry.type(description="A new listing within a member's circle.")
@@ -30,6 +37,7 @@ class ListingFeedEvent:
     )
     distance_km: float = strawberry.field(description="From the listing's rounded point.")
     listing: Listing
+    shared_as: strawberry.Private[tuple[Hashable, Hashable] | None] = None
 
 
 @strawberry.type(description="A message you sent or received.")
@@ -81,13 +89,19 @@ class CommunitySubscription:
             feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
+        direct = direct_delivery(info)
         try:
             async for found in feed:
+                shared = shared_as(found, info.context.viewer_id)
+                distance_km = told_km(found.distance_km)
+                if shared and direct and await direct.delivered(*shared, distance_km):
+                    continue
                 fresh_loaders(info)
                 yield ListingFeedEvent(
                     cursor=encode_id(LISTING_CURSOR, found.position),
-                    distance_km=told_km(found.distance_km),
+                    distance_km=distance_km,
                     listing=Listing(row=found.listing, author_row=found.author),
+                    shared_as=shared,
                 )
         except TooSlow:
             await until_closed()

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from models import Member
+from realtime.live_results import LiveTransport
 from resolvers.languages import preferred_language
 from resolvers.services import Services
 from schema.loaders import Loaders
@@ -37,6 +38,8 @@ class Context:
     viewer: Member | None = None
     connection_params: dict[str, Any] | None = None
     record: OperationRecord = field(default_factory=OperationRecord)
+    # Set by a transport that can send a live event's shared result itself (WebSocket).
+    transport: LiveTransport | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,10 +1,10 @@
-"""One execution per process for an appeal that thousands of helpers receive at once.
+"""A live event executed once per process for each group of subscribers that see it alike,
+and the short way that sends that result to the group's other subscribers
+(realtime/live_results.py).
 
-Every helper of a process that subscribed with the same document, and sees the appeal from the
-same standpoint (anonymous, a member, or its author), gets the same result but for its own
-`distanceKm`. So the event is executed, and its result encoded as JSON, once for each such
-group, with a marker distance; each helper gets a copy with its own distance put where the
-marker is, as data or as JSON text (schema.direct_delivery).
+A subscription's group is its document and the values of the variables used anywhere but in
+its root field's arguments (those choose which events come, not what each one shows); with
+the standpoint an event is seen from, it decides the event's result but for `distanceKm`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Awaitable, Hashable, Iterable
-from contextvars import ContextVar
 from typing import Any, Protocol, cast
 
 from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLError,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -27,37 +27,16 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# A distance no appeal can be at: found in a shared result, it marks where each helper's goes.
-MARKER_KM = -1.0e-300
+from realtime.live_results import MARKER_KM, DirectDelivery, LiveResults, SharedResult
+from schema.context import Context, Info
 
 
 class SharedEvent(Protocol):
     """A subscription event that may be executed once for many subscribers."""
 
     distance_km: float
-
-    def share_key(self) -> Hashable | None: ...
-
-    async def once(self, key: Hashable, execute: Any) -> SharedResult: ...
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SharedResult:
-    """A group's result, with the marker distance, and its JSON text cut where it sits."""
-
-    result: ExecutionResult
-    chunks: list[str]  # the JSON text of its data, cut where the distance goes
-
-    @classmethod
-    def of(cls, result: ExecutionResult) -> SharedResult:
-        return cls(result, _json_chunks(result.data))
-
-    def for_distance(self, distance_km: float) -> ExecutionResult:
-        return ExecutionResult(_with_distance(self.result.data, distance_km), self.result.errors)
-
-    def data_json(self, distance_km: float) -> str:
-        """The JSON text of `for_distance(distance_km).data`, made without encoding it."""
-        return repr(float(distance_km)).join(self.chunks)  # json.dumps' text for a float
+    # The live event it is and the standpoint it is seen from; None: executed on its own.
+    shared_as: tuple[Hashable, Hashable] | None
 
 
 Group = tuple[int, str]
@@ -66,57 +45,51 @@ Group = tuple[int, str]
 def group_of(
     operation: OperationDefinitionNode,
     fragments: Iterable[FragmentDefinitionNode],
-    variables: dict[str, Any],
+    variables: Any,
 ) -> Group:
-    """What, besides the standpoint, decides an event's result: the document, and the values
-    of the variables used anywhere but in its root field's arguments (those choose which
-    events come, not what each one shows)."""
     used = _variables_below_root(operation, fragments)
-    nested = {k: v for k, v in variables.items() if k in used}
+    coerced = getattr(variables, "coerced", variables) or {}
+    nested = {k: v for k, v in coerced.items() if k in used}
     return id(operation), json.dumps(nested, sort_keys=True, default=str)
 
 
-def execution_key(group: Group, standpoint: Hashable) -> Hashable:
-    """Where a group's result for one event is kept, in the event's `once`."""
-    return ("execution", group, standpoint)
-
-
-# The group of the subscription that the current task runs: set as its executor is built,
-# before its resolver first runs, so that the resolver (schema.direct_delivery) and the executor
-# agree on it.
-operation_group: ContextVar[Group | None] = ContextVar("operation_group", default=None)
+def direct_delivery(info: Info) -> DirectDelivery | None:
+    """The short way for the live events of the subscription `info` resolves, if its
+    transport offers one."""
+    transport = info.context.transport
+    sender = None if transport is None else transport.next_sender()
+    if sender is None:
+        return None
+    raw = info._raw_info  # Strawberry's Info does not expose the document's fragments
+    group = group_of(raw.operation, raw.fragments.values(), raw.variable_values)
+    return DirectDelivery(sender, info.context.services.hub.live_results, group)
 
 
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
-    _group: Group | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.operation.operation is OperationType.SUBSCRIPTION:
-            values: Any = self.variable_values
-            fragments = [details.definition for details in self.fragments.values()]
-            self._group = group_of(
-                self.operation, fragments, getattr(values, "coerced", values) or {}
-            )
-            operation_group.set(self._group)
-
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
-        share_key = getattr(event, "share_key", None)
-        standpoint = share_key() if share_key is not None else None
-        if standpoint is None or self._group is None:
+        seen = getattr(event, "shared_as", None)
+        if seen is None or self.operation.operation is not OperationType.SUBSCRIPTION:
             return super().execute_operation(serially)
-        return self._shared(event, execution_key(self._group, standpoint), serially)
+        fragments = [details.definition for details in self.fragments.values()]
+        group = group_of(self.operation, fragments, self.variable_values)
+        return self._shared(event, seen[0], (group, seen[1]), serially)
 
-    async def _shared(self, event: SharedEvent, key: Hashable, serially: bool | None) -> Any:
+    async def _shared(
+        self, event: SharedEvent, shared_as: Hashable, key: Hashable, serially: bool | None
+    ) -> ExecutionResult:
         async def execute() -> SharedResult:
             self.root_value = dataclasses.replace(event, distance_km=MARKER_KM)  # type: ignore[type-var]
             result = super(SharedEventExecution, self).execute_operation(serially)
-            outcome = await result if isinstance(result, Awaitable) else result
-            return SharedResult.of(cast(ExecutionResult, outcome))
+            outcome = cast(
+                ExecutionResult, await result if isinstance(result, Awaitable) else result
+            )
+            return SharedResult.of(outcome.data, outcome.errors)
 
-        shared = await event.once(key, execute)
-        return shared.for_distance(event.distance_km)
+        results: LiveResults = cast(Context, self.context_value).services.hub.live_results
+        shared = await results.once(shared_as, key, execute)
+        errors = cast(list[GraphQLError] | None, shared.errors)
+        return ExecutionResult(shared.data_for(event.distance_km), errors)
 
 
 class _Variables(Visitor):
@@ -145,37 +118,3 @@ def _variables_below_root(
     for fragment in fragments:
         visit(fragment, found)
     return found.names
-
-
-def _with_distance(data: Any, distance_km: float) -> Any:
-    """A copy of `data` with `distance_km` wherever the marker is, one level down."""
-    if not isinstance(data, dict):
-        return data
-    return {
-        key: (
-            {k: distance_km if v == MARKER_KM else v for k, v in value.items()}
-            if isinstance(value, dict)
-            else value
-        )
-        for key, value in data.items()
-    }
-
-
-def _json_chunks(data: Any) -> list[str]:
-    """The JSON text of `data`, cut wherever the marker is, one level down."""
-    chunks = [""]
-
-    def write(value: Any, depth: int) -> None:
-        if depth < 2 and isinstance(value, dict):
-            chunks[-1] += "{"
-            for index, (key, item) in enumerate(value.items()):
-                chunks[-1] += ("," if index else "") + json.dumps(key) + ":"
-                write(item, depth + 1)
-            chunks[-1] += "}"
-        elif depth == 2 and value == MARKER_KM:
-            chunks.append("")
-        else:
-            chunks[-1] += json.dumps(value)
-
-    write(data, 0)
-    return chunks

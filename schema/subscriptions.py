@@ -9,19 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, Callable, Hashable
 
 import strawberry
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from models import ListingType
-from realtime.fanout import Notice, TooSlow
+from realtime.fanout import TooSlow
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
 from resolvers.geo import told_km
+from resolvers.listing_feed import FeedListing
 from resolvers.standpoints import standpoint_of
 from schema.context import Info
-from schema.direct_delivery import DirectDelivery
 from schema.errors import bad_user_input
 from schema.exchanges import Exchange
 from schema.geo import GeoPointInput
@@ -30,7 +30,7 @@ from schema.listings import Listing
 from schema.loaders import Loaders
 from schema.members import Wallet
 from schema.permissions import IsAuthenticated, signed_in_id
-from schema.shared_execution import SharedResult
+from schema.shared_execution import direct_delivery
 
 log = logging.getLogger("indigo.subscriptions")
 
@@ -52,18 +52,15 @@ class AppealFeedEvent:
     )
     distance_km: float
     appeal: Listing
-    # A live event is executed once per process for each document and standpoint.
-    notice: strawberry.Private[Notice | None] = None
-    standpoint: strawberry.Private[str] = "anonymous"
+    shared_as: strawberry.Private[tuple[Hashable, Hashable] | None] = None
 
-    def share_key(self) -> Hashable | None:
-        return None if self.notice is None else self.standpoint
 
-    async def once(
-        self, key: Hashable, execute: Callable[[], Awaitable[SharedResult]]
-    ) -> SharedResult:
-        assert self.notice is not None
-        return await self.notice.once(key, execute)
+def shared_as(found: FeedListing, viewer_id: int | None) -> tuple[Hashable, Hashable] | None:
+    """Under what a listing heard live is executed once per process for each document and
+    standpoint (schema.shared_execution); a replayed one is executed for its subscriber."""
+    if not found.live:
+        return None
+    return ("listing", found.position), standpoint_of(found.listing.author_id, viewer_id)
 
 
 def cut_off(info: Info) -> Callable[[], None]:
@@ -132,24 +129,19 @@ class Subscription:
             feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
-        direct = DirectDelivery.current()
+        direct = direct_delivery(info)
         try:
             async for found in feed:
-                standpoint = standpoint_of(found.listing.author_id, info.context.viewer_id)
+                shared = shared_as(found, info.context.viewer_id)
                 distance_km = told_km(found.distance_km)
-                if (
-                    found.notice is not None
-                    and direct is not None
-                    and await direct.delivered(found.notice, standpoint, distance_km)
-                ):
+                if shared and direct and await direct.delivered(*shared, distance_km):
                     continue
                 fresh_loaders(info)
                 yield AppealFeedEvent(
                     cursor=encode_id(LISTING_CURSOR, found.position),
                     distance_km=distance_km,
                     appeal=Listing(row=found.listing, author_row=found.author),
-                    notice=found.notice,
-                    standpoint=standpoint,
+                    shared_as=shared,
                 )
         except TooSlow:
             await until_closed()

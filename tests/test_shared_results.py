@@ -4,10 +4,10 @@ helper's own, in the data and in the JSON text that direct delivery sends as it 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from graphql import (
-    ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -16,9 +16,8 @@ from graphql import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from realtime.fanout import Notice
-from schema.direct_delivery import DirectDelivery
-from schema.shared_execution import MARKER_KM, SharedResult, execution_key, group_of
+from realtime.live_results import MARKER_KM, DirectDelivery, LiveResults, SharedResult
+from schema.shared_execution import group_of
 
 DOCUMENT = parse(
     "subscription($near: GeoPointInput!, $radiusKm: Float!, $size: Int) {"
@@ -54,9 +53,9 @@ class Sent:
 def test_each_helper_gets_the_shared_result_with_its_own_distance(
     event: dict[str, Any], distance_km: float
 ) -> None:
-    shared = SharedResult.of(ExecutionResult({"appealCreated": event}))
+    shared = SharedResult.of({"appealCreated": event})
 
-    mine = shared.for_distance(distance_km).data
+    mine = shared.data_for(distance_km)
     expected = {k: distance_km if v == MARKER_KM else v for k, v in event.items()}
     assert mine == {"appealCreated": expected}
     assert json.loads(shared.data_json(distance_km)) == mine
@@ -64,7 +63,7 @@ def test_each_helper_gets_the_shared_result_with_its_own_distance(
 
 def test_text_that_looks_like_the_marker_is_left_as_it_is() -> None:
     event = {"distanceKm": MARKER_KM, "title": "-1e-300", "note": str(MARKER_KM)}
-    shared = SharedResult.of(ExecutionResult({"appealCreated": event}))
+    shared = SharedResult.of({"appealCreated": event})
 
     assert json.loads(shared.data_json(2.5)) == {
         "appealCreated": {"distanceKm": 2.5, "title": "-1e-300", "note": "-1e-300"}
@@ -102,36 +101,58 @@ def test_a_root_argument_used_again_below_the_root_sets_a_group_apart() -> None:
 
 async def test_direct_delivery_sends_the_groups_result_with_the_helpers_distance() -> None:
     group = group_of(OPERATION, [], {})
-    notice = Notice("cell:1:1", {"appeal": 7})
-    shared = SharedResult.of(ExecutionResult({"appealCreated": {"distanceKm": MARKER_KM}}))
+    results = LiveResults(keep=2)
+    shared = SharedResult.of({"appealCreated": {"distanceKm": MARKER_KM}})
 
     async def execute() -> SharedResult:
         return shared
 
-    await notice.once(execution_key(group, "anonymous"), execute)
+    await results.once(("listing", 7), (group, "anonymous"), execute)
     sent = Sent()
-    direct = DirectDelivery(sent, group)
+    direct = DirectDelivery(sent, results, group)
 
-    assert await direct.delivered(notice, "anonymous", 1.25)
+    assert await direct.delivered(("listing", 7), "anonymous", 1.25)
     assert sent.data == [{"appealCreated": {"distanceKm": 1.25}}]
 
 
 async def test_direct_delivery_leaves_to_the_usual_way_what_it_has_no_clean_result_for() -> None:
     group = group_of(OPERATION, [], {})
-    notice = Notice("cell:1:1", {"appeal": 7})
-    failed = SharedResult.of(
-        ExecutionResult({"appealCreated": None}, [GraphQLError("internal detail")])
-    )
+    results = LiveResults(keep=2)
+    failed = SharedResult.of({"appealCreated": None}, [GraphQLError("internal detail")])
 
     async def execute() -> SharedResult:
         return failed
 
-    await notice.once(execution_key(group, "member"), execute)
+    await results.once(("listing", 7), (group, "member"), execute)
     sent = Sent()
-    direct = DirectDelivery(sent, group)
+    direct = DirectDelivery(sent, results, group)
 
-    assert not await direct.delivered(notice, "member", 1.0)  # errors are masked the usual way
-    assert not await direct.delivered(notice, "anonymous", 1.0)  # no helper executed it yet
-    other_group = DirectDelivery(sent, group_of(OPERATION, [], {"size": 3}))
-    assert not await other_group.delivered(notice, "member", 1.0)
+    assert not await direct.delivered(("listing", 7), "member", 1.0)  # errors: the usual way
+    assert not await direct.delivered(("listing", 7), "anonymous", 1.0)  # none executed it yet
+    assert not await direct.delivered(("listing", 8), "member", 1.0)  # another event
+    other_group = DirectDelivery(sent, results, group_of(OPERATION, [], {"size": 3}))
+    assert not await other_group.delivered(("listing", 7), "member", 1.0)
     assert sent.data == []
+
+
+async def test_results_are_kept_for_the_latest_events_only() -> None:
+    group = group_of(OPERATION, [], {})
+    results = LiveResults(keep=2)
+    executed: list[int] = []
+
+    def execute(position: int) -> Callable[[], Awaitable[SharedResult]]:
+        async def run() -> SharedResult:
+            executed.append(position)
+            return SharedResult.of({"appealCreated": {"position": position}})
+
+        return run
+
+    for position in (1, 2, 3):
+        await results.once(("listing", position), (group, "member"), execute(position))
+    await results.once(("listing", 3), (group, "member"), execute(3))
+
+    assert executed == [1, 2, 3]  # the third event's result was shared
+    assert await results.computed(("listing", 1), (group, "member")) is None
+    kept = await results.computed(("listing", 2), (group, "member"))
+    assert kept is not None
+    assert kept.data == {"appealCreated": {"position": 2}}
