@@ -3,9 +3,11 @@ the ASGI app with its lifespan, and the ledger audit checked when each test ends
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from indigo.settings import Settings
 from models import Database
 from resolvers.audit import audit
 from tests.api import Api
+from tests.polling import until
 from tests.postgres import admin, create_database, drop_database
 from tests.redis_server import RedisServer, redis_server
 from tests.smtp_server import PUBLIC_URL, SmtpServer, smtp_server
@@ -61,17 +64,34 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture
-def unopenable_database_url(tmp_path: Path) -> Iterator[str]:
+async def unopenable_database_url(tmp_path: Path) -> AsyncIterator[str]:
     """A SQLite file in a folder that does not exist: every connection fails inside."""
     before = set(threading.enumerate())
     yield f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'indigo.db'}"
     # aiosqlite's thread of a connection that failed to open hands its last result to the
-    # test's event loop after the request is over: on a busy machine, after that loop had
-    # closed, and the next test in the process then fails on its exception. It ends here,
-    # while the loop still takes it.
-    for thread in set(threading.enumerate()) - before:
-        if thread.name.endswith("(_connection_worker_thread)"):
-            thread.join(timeout=30)
+    # test's event loop after the request is over: once that loop has closed, the thread
+    # fails, and the test (or the next one in the process) fails on its exception. An
+    # async fixture ends before the loop closes, and waits here, the loop running, for it.
+    failed = [
+        thread
+        for thread in set(threading.enumerate()) - before
+        if thread.name.endswith("(_connection_worker_thread)")
+    ]
+    await until(lambda: not any(thread.is_alive() for thread in failed), within=30)
+
+
+RATE_LIMIT_WINDOW_SECONDS = 60
+# Longer than any test's hits take on a loaded machine.
+RATE_LIMIT_MARGIN_SECONDS = 20
+
+
+@pytest.fixture
+async def fresh_rate_window() -> None:
+    """Start well inside a rate limits' counting window (a minute of the clock), so that a
+    test's hits cannot straddle two windows and start counting again."""
+    left = RATE_LIMIT_WINDOW_SECONDS - time.time() % RATE_LIMIT_WINDOW_SECONDS
+    if left < RATE_LIMIT_MARGIN_SECONDS:
+        await asyncio.sleep(left)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -193,6 +193,7 @@ async def test_a_refused_message_stores_and_tells_nothing(
     assert await count(database, Notification) == notified
 
 
+@pytest.mark.usefixtures("fresh_rate_window")
 async def test_messages_beyond_the_rate_limit_are_refused(
     settings: Settings, database: Database
 ) -> None:

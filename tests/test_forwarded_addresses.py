@@ -3,8 +3,6 @@ but only when the proxy is one INDIGO_FORWARDED_ALLOW_IPS names."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,17 +15,11 @@ from tests.api import CLIENT_DOCUMENTS, Api
 from tests.variants import api_with
 
 LIMIT = 2
-WINDOW_SECONDS = 60
 # httpx's ASGI transport connects from this address.
 PROXY = "127.0.0.1"
 
 
-@pytest.fixture(autouse=True)
-async def fresh_window() -> None:
-    """Start well inside a counting window, so a test's hits cannot straddle two windows."""
-    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
-    if left < 5:
-        await asyncio.sleep(left)
+pytestmark = pytest.mark.usefixtures("fresh_rate_window")
 
 
 async def register_from(api: Api, client: str, number: int) -> list[dict[str, Any]]:

@@ -68,6 +68,7 @@ def test_operation_names_from_clients_are_bounded(monkeypatch: pytest.MonkeyPatc
 
 
 @SQLITE_ONLY
+@pytest.mark.usefixtures("fresh_rate_window")
 async def test_rate_limit_refusals_are_counted(settings: Settings, database: Database) -> None:
     async with api_with(settings, mutations_per_minute=1) as api:
         before = await read_metrics(api.http)

@@ -3,8 +3,6 @@ that every process shares through the database."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,18 +12,11 @@ from sqlalchemy import func, select
 from indigo.settings import Settings
 from models import Database, Member
 from tests.api import Api
+from tests.conftest import RATE_LIMIT_WINDOW_SECONDS
 from tests.variants import api_with
 
 LIMIT = 3
-WINDOW_SECONDS = 60
-
-
-@pytest.fixture(autouse=True)
-async def fresh_window() -> None:
-    """Start well inside a counting window, so a test's hits cannot straddle two windows."""
-    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
-    if left < 5:
-        await asyncio.sleep(left)
+pytestmark = pytest.mark.usefixtures("fresh_rate_window")
 
 
 @pytest.fixture
@@ -80,7 +71,7 @@ async def test_the_refusal_carries_a_retry_hint(api: Api, limited: Api) -> None:
     [error] = result["data"]["updateProfile"]["userErrors"]
     wait = error["retryAfterSeconds"]
     assert error["code"] == "RATE_LIMITED"
-    assert 1 <= wait <= WINDOW_SECONDS
+    assert 1 <= wait <= RATE_LIMIT_WINDOW_SECONDS
     assert error["message"] == f"too many attempts: try again in {wait} s"
 
 
