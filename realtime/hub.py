@@ -4,8 +4,8 @@ subscribers, keeps what they share of live events, and reports its health."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 
 from broadcaster import Broadcast
 
@@ -73,9 +73,7 @@ class Hub:
         except Exception as error:  # any failure of the broadcaster: report it, carry on
             log.warning("publishing %d messages failed: %s", len(messages), error)
 
-    @asynccontextmanager
-    async def listen(
+    def listen(
         self, channels: Collection[str], on_overflow: Callable[[], None]
-    ) -> AsyncIterator[Listener]:
-        async with self.fanout.listen(channels, on_overflow) as listener:
-            yield listener
+    ) -> AbstractAsyncContextManager[Listener]:
+        return self.fanout.listen(channels, on_overflow)

@@ -8,6 +8,7 @@ answers None where the viewer may not see it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -37,22 +38,40 @@ def _per_viewer(
 
 
 class Loaders:
+    """Each loader is made when a field first asks for it: most requests, and a live feed's
+    helpers between events, use none or one, and a process keeps one set per socket."""
+
     def __init__(self, services: Services) -> None:
-        self.member: DataLoader[int, Member | None] = DataLoader(
-            lambda ids: members.get_members(services, list(ids))
+        self._services = services
+
+    @cached_property
+    def member(self) -> DataLoader[int, Member | None]:
+        return DataLoader(lambda ids: members.get_members(self._services, list(ids)))
+
+    @cached_property
+    def listing(self) -> DataLoader[int, Listing | None]:
+        return DataLoader(lambda ids: listings.get_listings(self._services, list(ids)))
+
+    @cached_property
+    def exchange(self) -> DataLoader[Seen, Exchange | None]:
+        return _per_viewer(
+            lambda ids, viewer: exchanges.get_exchanges(self._services, list(ids), viewer)
         )
-        self.listing: DataLoader[int, Listing | None] = DataLoader(
-            lambda ids: listings.get_listings(services, list(ids))
+
+    @cached_property
+    def conversation(self) -> DataLoader[Seen, SeenConversation | None]:
+        return _per_viewer(
+            lambda ids, viewer: conversations.get_conversations(self._services, ids, viewer)
         )
-        self.exchange: DataLoader[Seen, Exchange | None] = _per_viewer(
-            lambda ids, viewer: exchanges.get_exchanges(services, list(ids), viewer)
+
+    @cached_property
+    def unread(self) -> DataLoader[Seen, int]:
+        return _per_viewer(
+            lambda ids, viewer: conversations.unread_counts(self._services, viewer, ids)
         )
-        self.conversation: DataLoader[Seen, SeenConversation | None] = _per_viewer(
-            lambda ids, viewer: conversations.get_conversations(services, ids, viewer)
-        )
-        self.unread: DataLoader[Seen, int] = _per_viewer(
-            lambda ids, viewer: conversations.unread_counts(services, viewer, ids)
-        )
-        self.message: DataLoader[Seen, Message | None] = _per_viewer(
-            lambda ids, viewer: conversations.get_messages(services, ids, viewer)
+
+    @cached_property
+    def message(self) -> DataLoader[Seen, Message | None]:
+        return _per_viewer(
+            lambda ids, viewer: conversations.get_messages(self._services, ids, viewer)
         )
