@@ -20,11 +20,22 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from prometheus_client import Counter
+
 from realtime.once import Once
 
 # A distance no event can be at: found in a shared result, it marks where each subscriber's
 # own goes.
 MARKER_KM = -1.0e-300
+# Together, how much of a live feed's deliveries the subscribers of a process share.
+LIVE_EVENT_EXECUTIONS = Counter(
+    "indigo_live_event_executions",
+    "Live events executed, once per process for each group of subscribers that see them alike",
+)
+LIVE_EVENTS_SHARED = Counter(
+    "indigo_live_events_shared",
+    "Live events sent with the result of another subscriber's execution, executing nothing",
+)
 
 
 class NextSender(Protocol):
@@ -83,7 +94,7 @@ class LiveResults:
             results = self._events[event] = Once()
             if len(self._events) > self._keep:
                 self._events.popitem(last=False)
-        return await results.get(key, execute)
+        return await results.get(key, lambda: _counted(execute))
 
     async def computed(self, event: Hashable, key: Hashable) -> SharedResult | None:
         """The result a subscriber executed for `key`, None if none did or it failed."""
@@ -105,8 +116,14 @@ class DirectDelivery:
         # A result with errors takes the usual way, where they are masked and logged.
         if shared is None or shared.errors:
             return False
+        LIVE_EVENTS_SHARED.inc()
         await self.sender.send_next(shared.data_json(distance_km))
         return True
+
+
+async def _counted(execute: Callable[[], Awaitable[SharedResult]]) -> SharedResult:
+    LIVE_EVENT_EXECUTIONS.inc()
+    return await execute()
 
 
 def _json_chunks(data: Any) -> list[str]:
