@@ -17,6 +17,10 @@ counts among its fatal codes and never retries.
 
 A socket signed in lives no longer than its sign-in: when the token is revoked or expires,
 the socket closes with 4401 too, for the same reason.
+
+The handler is the live feeds' transport (realtime.live_results.LiveTransport), given to them
+in the Context: it hands each operation its own `next` sender, and closes with 4008 the
+socket of a subscriber that fell too far behind its feed.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import TYPE_CHECKING
 
 from graphql import GraphQLError
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -50,6 +55,8 @@ from schema.errors import localise, unauthenticated
 if TYPE_CHECKING:
     from indigo.app import IndigoGraphQL
 
+log = logging.getLogger("indigo.websocket")
+
 INVALID = "Invalid message"
 SIGN_IN_REFUSED = N_("The sign-in token is invalid or has expired: sign in again")
 UNAUTHORIZED = 4401
@@ -58,6 +65,10 @@ UNAUTHORIZED_REASON = "Unauthorized: sign in again"
 CROWDED_CODE = 1013
 CROWDED_REASON = "Too many anonymous sockets from this address"
 CROWDED_SUBSCRIPTIONS = N_("Too many anonymous subscriptions from this address")
+# A private-use close code (4000-4999) that graphql-ws clients treat as retryable: a client
+# dropped for being too slow should come back with `after` and catch up from the database.
+TOO_SLOW_CODE = 4008
+TOO_SLOW_REASON = "too slow: fell too far behind the feed; reconnect with after"
 
 
 def authorization_of(connection_params: dict[str, object] | None) -> object:
@@ -106,6 +117,7 @@ class BoundedCloseAdapter(ASGIWebSocketAdapter):
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     view: IndigoGraphQL
     _sign_in: asyncio.Task[None] | None = None
+    _cut_off: asyncio.Task[None] | None = None
     # The address this socket counts against, while it is anonymous.
     _anonymous_from: str | None = None
 
@@ -157,8 +169,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def send_text(self, text: str) -> None:
         """Send a message already encoded as JSON, unless the socket is closing or gone: then
         the handler is about to cancel every operation of this connection anyway."""
-        assert isinstance(self.websocket, ASGIWebSocketAdapter)  # the only transport served
-        socket = self.websocket.ws
+        socket = self._socket
         if socket.application_state is WebSocketState.CONNECTED:
             with contextlib.suppress(WebSocketDisconnect):
                 await socket.send_text(text)
@@ -201,6 +212,21 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if operation.task is task:
                 return _OperationSender(self, operation)
         return None
+
+    def cut_off(self) -> None:
+        if self._cut_off is None and self._socket.application_state is WebSocketState.CONNECTED:
+            log.warning("closing a subscriber that fell too far behind")
+            self._cut_off = asyncio.create_task(self._close_too_slow())
+
+    async def _close_too_slow(self) -> None:
+        # The client may have left meanwhile: the socket may be closing or gone already.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await self.websocket.close(TOO_SLOW_CODE, TOO_SLOW_REASON)
+
+    @property
+    def _socket(self) -> WebSocket:
+        assert isinstance(self.websocket, ASGIWebSocketAdapter)  # the only transport served
+        return self.websocket.ws
 
     def _sign_in_refused(self) -> bool:
         """The connection came with an authorization that signs no one in."""

@@ -44,8 +44,13 @@ class NextSender(Protocol):
 
 
 class LiveTransport(Protocol):
+    """What a live feed asks of the connection its subscriber came on."""
+
     def next_sender(self) -> NextSender | None:
         """The `next` sender of the operation the current task runs, if the transport has one."""
+
+    def cut_off(self) -> None:
+        """Close the connection of a subscriber that fell too far behind, saying why."""
 
 
 @dataclass(frozen=True, slots=True)

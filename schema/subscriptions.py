@@ -7,12 +7,9 @@ at connection_init. Each event is read afresh, with DataLoaders made for that ev
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncGenerator, Callable, Hashable
 
 import strawberry
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from models import ListingType
 from realtime.fanout import TooSlow
@@ -32,17 +29,11 @@ from schema.members import Wallet
 from schema.permissions import IsAuthenticated, signed_in_id
 from schema.shared_execution import direct_delivery
 
-log = logging.getLogger("indigo.subscriptions")
-
 # The cursor of the feed of new listings, which `appealCreated` keeps to appeals: a position
 # in that feed, so a cursor of either subscription resumes the other.
 LISTING_CURSOR = "ListingFeed"
 # `appealCreated`'s cursors as they were before positions, each an appeal's id: still valid.
 APPEAL_ID_CURSOR = "AppealFeed"
-# A private-use close code (4000-4999) that graphql-ws clients treat as retryable: a client
-# dropped for being too slow should come back with `after` and catch up from the database.
-TOO_SLOW_CODE = 4008
-TOO_SLOW_REASON = "too slow: fell too far behind the feed; reconnect with after"
 
 
 @strawberry.type(description="A new appeal within a helper's circle.")
@@ -64,24 +55,13 @@ def shared_as(found: FeedListing, viewer_id: int | None) -> tuple[Hashable, Hash
 
 
 def cut_off(info: Info) -> Callable[[], None]:
-    """What to do with a subscriber that fell too far behind: close its socket, and say why."""
-    socket = info.context.request
-    closing: set[asyncio.Task[None]] = set()
-
-    def cut_off() -> None:
-        if isinstance(socket, WebSocket) and socket.application_state is WebSocketState.CONNECTED:
-            log.warning("closing a subscriber that fell too far behind")
-            task = asyncio.create_task(_close(socket))
-            closing.add(task)
-            task.add_done_callback(closing.discard)
-
-    return cut_off
+    """What to do with a subscriber that fell too far behind: its transport closes it."""
+    transport = info.context.transport
+    return transport.cut_off if transport is not None else _stays
 
 
-async def _close(socket: WebSocket) -> None:
-    """Close a socket that may be closing or gone already (the client left meanwhile)."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-        await socket.close(TOO_SLOW_CODE, TOO_SLOW_REASON)
+def _stays() -> None:
+    """A transport that cannot be told to cut a subscriber off: it ends with its client."""
 
 
 async def until_closed() -> None:
