@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy import select as select_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -31,6 +32,7 @@ from models.exchanges import Exchange
 from models.ledger import Account, Asset
 from models.listings import Listing, ListingType
 from models.members import Member
+from models.safety import blocked_between
 
 _TAKEN = "indigo_locks_taken"
 # Made once: an alias costs a copy of every column of the table.
@@ -80,21 +82,38 @@ async def lock_listing(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LockedListing:
+    """A listing, locked, with what the same statement read (not locked): its author, the
+    member answering it, and whether either of the two blocked the other."""
+
+    listing: Listing
+    author: Member
+    reader: Member | None
+    blocked: bool
+
+
+_READER = aliased(Member)
+
+
 async def lock_listing_and_author(
-    session: AsyncSession, listing_id: int, *, shared: bool = False
-) -> tuple[Listing, Member] | None:
-    """The listing, locked as `lock_listing` does, and its author read (not locked) by the
-    same statement."""
+    session: AsyncSession, listing_id: int, reader_id: int, *, shared: bool = False
+) -> LockedListing | None:
+    """The listing, locked as `lock_listing` does, with its author and the member
+    `reader_id`, read by the same statement."""
     _taking(session, LockKind.LISTING)
+    reader = _READER
+    blocked = exists().where(blocked_between(col(Listing.author_id), reader_id))
     found = (
         await session.execute(
-            select(Listing, Member)
+            select(Listing, Member, reader, blocked)
             .join(Member, col(Member.id) == col(Listing.author_id))
+            .outerjoin(reader, col(reader.id) == reader_id)
             .where(col(Listing.id) == listing_id)
             .with_for_update(read=shared, of=Listing)
         )
     ).one_or_none()
-    return None if found is None else (found[0], found[1])
+    return None if found is None else LockedListing(*found)
 
 
 async def lock_appeal_of(session: AsyncSession, exchange_id: int) -> Listing | None:
@@ -125,20 +144,25 @@ async def lock_exchanges(session: AsyncSession, *where: ColumnElement[bool]) -> 
 @dataclass(frozen=True, slots=True)
 class LockedExchange:
     """An exchange, locked, with its listing and two members as the same statement read
-    them (not locked)."""
+    them (not locked), and whether either member blocked the other."""
 
     exchange: Exchange
     listing: Listing
     provider: Member
     beneficiary: Member
+    blocked: bool
 
 
 async def lock_exchange(session: AsyncSession, exchange_id: int) -> LockedExchange | None:
     _taking(session, LockKind.EXCHANGE)
     provider, beneficiary = _PROVIDER, _BENEFICIARY
+    blocked = exists().where(
+        blocked_between(col(Exchange.provider_id), col(Exchange.beneficiary_id))
+    )
     found = (
         await session.execute(
-            select(Exchange, Listing, provider, beneficiary)
+            # SQLAlchemy's own select: SQLModel's types go up to four columns.
+            select_rows(Exchange, Listing, provider, beneficiary, blocked)
             .join(Listing, col(Listing.id) == col(Exchange.listing_id))
             .join(provider, col(provider.id) == col(Exchange.provider_id))
             .join(beneficiary, col(beneficiary.id) == col(Exchange.beneficiary_id))
