@@ -36,7 +36,7 @@ from models.safety import blocked_between
 
 _TAKEN = "indigo_locks_taken"
 # Made once: an alias costs a copy of every column of the table.
-_PROVIDER, _BENEFICIARY = aliased(Member), aliased(Member)
+_PROVIDER, _BENEFICIARY, _REQUESTER = aliased(Member), aliased(Member), aliased(Member)
 
 
 class LockKind(IntEnum):
@@ -85,30 +85,27 @@ async def lock_listing(
 @dataclass(frozen=True, slots=True)
 class LockedListing:
     """A listing, locked, with what the same statement read (not locked): its author, the
-    member answering it, and whether either of the two blocked the other."""
+    member requesting an exchange on it, and whether either of the two blocked the other."""
 
     listing: Listing
     author: Member
-    reader: Member | None
+    requester: Member | None
     blocked: bool
 
 
-_READER = aliased(Member)
-
-
 async def lock_listing_and_author(
-    session: AsyncSession, listing_id: int, reader_id: int, *, shared: bool = False
+    session: AsyncSession, listing_id: int, requester_id: int, *, shared: bool = False
 ) -> LockedListing | None:
     """The listing, locked as `lock_listing` does, with its author and the member
-    `reader_id`, read by the same statement."""
+    `requester_id`, read by the same statement."""
     _taking(session, LockKind.LISTING)
-    reader = _READER
-    blocked = exists().where(blocked_between(col(Listing.author_id), reader_id))
+    requester = _REQUESTER
+    blocked = exists().where(blocked_between(col(Listing.author_id), requester_id))
     found = (
         await session.execute(
-            select(Listing, Member, reader, blocked)
+            select(Listing, Member, requester, blocked)
             .join(Member, col(Member.id) == col(Listing.author_id))
-            .outerjoin(reader, col(reader.id) == reader_id)
+            .outerjoin(requester, col(requester.id) == requester_id)
             .where(col(Listing.id) == listing_id)
             .with_for_update(read=shared, of=Listing)
         )

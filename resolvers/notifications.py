@@ -188,8 +188,6 @@ async def _mails_at_once(
     work: UnitOfWork, rows: list[Notification], now: datetime
 ) -> list[dict[str, object]]:
     """The outbox rows (models.Mail) of the mails of these notifications."""
-    if not rows:
-        return []
     # The actors with them, so that `told` finds them read.
     recipients = await rows_held_or_read(
         work.session, Member, {r.member_id for r in rows} | actor_ids(rows)
