@@ -42,7 +42,7 @@ UPSERTS: dict[str, Callable[[Any], Any]] = {
 
 
 def upsert(session: AsyncSession | AsyncConnection) -> Callable[[Any], Any]:
-    """The `insert` of the session's dialect (`UPSERTS`)."""
+    """The `insert` of the database's dialect (`UPSERTS`)."""
     return UPSERTS[dialect(session)]
 
 
@@ -85,8 +85,8 @@ class Database:
         """A connection for writes that each stand alone, committed as each statement runs:
         on PostgreSQL that spares the BEGIN and COMMIT round trips. On SQLite, where a writer
         must take the write lock first, they run as one unit of work. No ORM: what runs here
-        is a few Core statements on a hot path (the rate limit of every mutation), where a
-        session would cost more than the statement."""
+        is a few Core statements on a hot path (the rate limit of every mutation), where the
+        ORM would cost more CPU than the statement."""
         async with self._autocommit_engine.connect() as connection:
             if not self.is_sqlite:
                 yield connection
