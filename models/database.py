@@ -33,10 +33,17 @@ def dialect(session: AsyncSession | AsyncConnection) -> str:
     return session.bind.dialect.name
 
 
+# The `insert` of each dialect, the one with `on_conflict_do_*`: both dialects have it, with
+# the same arguments, but SQLAlchemy keeps it per dialect.
+UPSERTS: dict[str, Callable[[Any], Any]] = {
+    "postgresql": postgresql_insert,
+    "sqlite": sqlite_insert,
+}
+
+
 def upsert(session: AsyncSession | AsyncConnection) -> Callable[[Any], Any]:
-    """The `insert` of the session's dialect, the one with `on_conflict_do_*`: both dialects
-    have it, with the same arguments, but SQLAlchemy keeps it per dialect."""
-    return postgresql_insert if dialect(session) == "postgresql" else sqlite_insert
+    """The `insert` of the database's dialect (`UPSERTS`)."""
+    return UPSERTS[dialect(session)]
 
 
 class Database:
@@ -50,14 +57,12 @@ class Database:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
             _replace_dead_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._autocommit = (
-            self._sessions
+        self._autocommit_engine = (
+            self.engine
             if self.is_sqlite
-            else async_sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                expire_on_commit=False,
-            )
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+        self._autocommit = async_sessionmaker(self._autocommit_engine, expire_on_commit=False)
         self._turns: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, list[tuple[list[Any], asyncio.Future[None]]]] = {}
 
@@ -76,16 +81,19 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[AsyncSession]:
-        """A session for writes that each stand alone, committed as each statement runs: on
-        PostgreSQL that spares the BEGIN and COMMIT round trips. On SQLite, where a writer
-        must take the write lock first, they run as one unit of work."""
-        if self.is_sqlite:
-            async with self.write() as session:
-                yield session
-            return
-        async with self._autocommit() as session:
-            yield session
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for writes that each stand alone, committed as each statement runs:
+        on PostgreSQL that spares the BEGIN and COMMIT round trips. On SQLite, where a writer
+        must take the write lock first, they run as one unit of work. No ORM: what runs here
+        is a few Core statements on a hot path (the rate limit of every mutation), where the
+        ORM would cost more CPU than the statement."""
+        async with self._autocommit_engine.connect() as connection:
+            if not self.is_sqlite:
+                yield connection
+                return
+            await connection.execution_options(**{_WRITE: True})
+            async with connection.begin():
+                yield connection
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_
+
+# SQLAlchemy's own select where a statement has more than four columns: SQLModel's types stop
+# there.
+from sqlalchemy import select as select_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -31,10 +35,11 @@ from models.exchanges import Exchange
 from models.ledger import Account, Asset
 from models.listings import Listing, ListingType
 from models.members import Member
+from models.safety import blocked_between
 
 _TAKEN = "indigo_locks_taken"
 # Made once: an alias costs a copy of every column of the table.
-_PROVIDER, _BENEFICIARY = aliased(Member), aliased(Member)
+_PROVIDER, _BENEFICIARY, _REQUESTER = aliased(Member), aliased(Member), aliased(Member)
 
 
 class LockKind(IntEnum):
@@ -80,21 +85,59 @@ async def lock_listing(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LockedListing:
+    """A listing, locked, with what the same statement read (not locked): its author, the
+    member requesting an exchange on it, and whether either of the two blocked the other."""
+
+    listing: Listing
+    author: Member
+    requester: Member | None
+    blocked: bool
+
+
+def _listing_and_author(shared: bool) -> Select[Listing, Member, Member, bool]:
+    requester = _REQUESTER
+    blocked = exists().where(blocked_between(col(Listing.author_id), bindparam("requester_id")))
+    return (
+        select_rows(Listing, Member, requester, blocked)
+        .join(Member, col(Member.id) == col(Listing.author_id))
+        .outerjoin(requester, col(requester.id) == bindparam("requester_id"))
+        .where(col(Listing.id) == bindparam("listing_id"))
+        .with_for_update(read=shared, of=Listing)
+    )
+
+
+# The statements of every move, built once: building one costs more CPU than running it.
+_LISTING_AND_AUTHOR = {shared: _listing_and_author(shared) for shared in (False, True)}
+
+
 async def lock_listing_and_author(
-    session: AsyncSession, listing_id: int, *, shared: bool = False
-) -> tuple[Listing, Member] | None:
-    """The listing, locked as `lock_listing` does, and its author read (not locked) by the
-    same statement."""
+    session: AsyncSession, listing_id: int, requester_id: int, *, shared: bool = False
+) -> LockedListing | None:
+    """The listing, locked as `lock_listing` does, with its author and the member
+    `requester_id`, read by the same statement."""
     _taking(session, LockKind.LISTING)
     found = (
         await session.execute(
-            select(Listing, Member)
-            .join(Member, col(Member.id) == col(Listing.author_id))
-            .where(col(Listing.id) == listing_id)
-            .with_for_update(read=shared, of=Listing)
+            _LISTING_AND_AUTHOR[shared],
+            {"listing_id": listing_id, "requester_id": requester_id},
         )
     ).one_or_none()
-    return None if found is None else (found[0], found[1])
+    return None if found is None else LockedListing(*found)
+
+
+_APPEAL_OF = (
+    select(Listing)
+    .where(
+        col(Listing.id)
+        == select(col(Exchange.listing_id))
+        .where(col(Exchange.id) == bindparam("exchange_id"))
+        .scalar_subquery(),
+        col(Listing.type) == ListingType.APPEAL,
+    )
+    .with_for_update()
+)
 
 
 async def lock_appeal_of(session: AsyncSession, exchange_id: int) -> Listing | None:
@@ -102,15 +145,7 @@ async def lock_appeal_of(session: AsyncSession, exchange_id: int) -> Listing | N
     listing. The listing comes before the exchange in the order: this is taken first, found
     through the exchange's listing, which never changes."""
     _taking(session, LockKind.LISTING)
-    listing_of = select(col(Exchange.listing_id)).where(col(Exchange.id) == exchange_id)
-    return await session.scalar(
-        select(Listing)
-        .where(
-            col(Listing.id) == listing_of.scalar_subquery(),
-            col(Listing.type) == ListingType.APPEAL,
-        )
-        .with_for_update()
-    )
+    return await session.scalar(_APPEAL_OF, {"exchange_id": exchange_id})
 
 
 async def lock_exchanges(session: AsyncSession, *where: ColumnElement[bool]) -> list[Exchange]:
@@ -125,27 +160,34 @@ async def lock_exchanges(session: AsyncSession, *where: ColumnElement[bool]) -> 
 @dataclass(frozen=True, slots=True)
 class LockedExchange:
     """An exchange, locked, with its listing and two members as the same statement read
-    them (not locked)."""
+    them (not locked), and whether either member blocked the other."""
 
     exchange: Exchange
     listing: Listing
     provider: Member
     beneficiary: Member
+    blocked: bool
+
+
+_EXCHANGE = (
+    select_rows(
+        Exchange,
+        Listing,
+        _PROVIDER,
+        _BENEFICIARY,
+        exists().where(blocked_between(col(Exchange.provider_id), col(Exchange.beneficiary_id))),
+    )
+    .join(Listing, col(Listing.id) == col(Exchange.listing_id))
+    .join(_PROVIDER, col(_PROVIDER.id) == col(Exchange.provider_id))
+    .join(_BENEFICIARY, col(_BENEFICIARY.id) == col(Exchange.beneficiary_id))
+    .where(col(Exchange.id) == bindparam("exchange_id"))
+    .with_for_update(of=Exchange)
+)
 
 
 async def lock_exchange(session: AsyncSession, exchange_id: int) -> LockedExchange | None:
     _taking(session, LockKind.EXCHANGE)
-    provider, beneficiary = _PROVIDER, _BENEFICIARY
-    found = (
-        await session.execute(
-            select(Exchange, Listing, provider, beneficiary)
-            .join(Listing, col(Listing.id) == col(Exchange.listing_id))
-            .join(provider, col(provider.id) == col(Exchange.provider_id))
-            .join(beneficiary, col(beneficiary.id) == col(Exchange.beneficiary_id))
-            .where(col(Exchange.id) == exchange_id)
-            .with_for_update(of=Exchange)
-        )
-    ).one_or_none()
+    found = (await session.execute(_EXCHANGE, {"exchange_id": exchange_id})).one_or_none()
     return None if found is None else LockedExchange(*found)
 
 

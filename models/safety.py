@@ -2,9 +2,10 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, ColumnElement, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from models.columns import REPORT_DETAILS_LENGTH, UTCDateTime, utcnow
 
@@ -58,3 +59,12 @@ class Block(SQLModel, table=True):
     blocker_id: int = Field(foreign_key="member.id", primary_key=True)
     blocked_id: int = Field(foreign_key="member.id", primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def blocked_between(one: Any, other: Any) -> ColumnElement[bool]:
+    """The blocks between two members (ids, or columns that hold them), whoever blocked whom."""
+    blocker, blocked = col(Block.blocker_id), col(Block.blocked_id)
+    either: ColumnElement[bool] = ((blocker == one) & (blocked == other)) | (
+        (blocker == other) & (blocked == one)
+    )
+    return either

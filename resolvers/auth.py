@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -174,15 +174,19 @@ async def _valid_until(services: Services, member_id: int, token: str) -> dateti
         )
 
 
+# Built once: every signed-in request runs it.
+_SIGNED_IN = (
+    select(Member)
+    .join(AuthToken, col(AuthToken.member_id) == col(Member.id))
+    .where(
+        col(AuthToken.token_hash) == bindparam("token_hash"),
+        col(AuthToken.revoked_at).is_(None),
+        col(AuthToken.expires_at) > bindparam("now"),
+    )
+)
+
+
 async def authenticate(services: Services, token: str) -> Member | None:
     """The member signed in with this token, if it is known, unexpired and not revoked."""
     async with services.db.lookups() as session:
-        return await session.scalar(
-            select(Member)
-            .join(AuthToken, col(AuthToken.member_id) == col(Member.id))
-            .where(
-                col(AuthToken.token_hash) == digest(token),
-                col(AuthToken.revoked_at).is_(None),
-                col(AuthToken.expires_at) > utcnow(),
-            )
-        )
+        return await session.scalar(_SIGNED_IN, {"token_hash": digest(token), "now": utcnow()})

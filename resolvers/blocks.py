@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from models import Block, Member
 from models.database import upsert
+from models.safety import blocked_between
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.services import Services
 from resolvers.translations import N_
@@ -24,12 +25,7 @@ def blocked_pair(field: str | None = None) -> DomainError:
 
 async def between(session: AsyncSession, one: int, other: int) -> bool:
     """Whether either of the two members has blocked the other."""
-    found = await session.scalar(
-        select(col(Block.blocker_id)).where(
-            ((col(Block.blocker_id) == one) & (col(Block.blocked_id) == other))
-            | ((col(Block.blocker_id) == other) & (col(Block.blocked_id) == one))
-        )
-    )
+    found = await session.scalar(select(col(Block.blocker_id)).where(blocked_between(one, other)))
     return found is not None
 
 

@@ -118,10 +118,11 @@ async def request_exchange(
             return Moved(replay)
         session = work.session
         # Shared: the listing cannot be closed while this exchange is being made on it.
-        found = await lock_listing_and_author(session, listing_id, shared=True)
+        # The requester is read with it: the mail telling the author names them.
+        found = await lock_listing_and_author(session, listing_id, member_id, shared=True)
         if found is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, N_("no listing has this id"), "listingId")
-        listing, author = found
+        listing, author = found.listing, found.author
         if listing.author_id == member_id:
             raise DomainError.of(
                 ErrorCode.OWN_LISTING, N_("you cannot answer your own listing"), "listingId"
@@ -130,7 +131,8 @@ async def request_exchange(
             raise DomainError.of(
                 ErrorCode.LISTING_CLOSED, N_("this listing is closed"), "listingId"
             )
-        await blocks.refuse_if_blocked(session, member_id, listing.author_id, "listingId")
+        if found.blocked:
+            raise blocks.blocked_pair("listingId")
         if listing.type == ListingType.APPEAL:
             await collusion.check_appeal_help(
                 session, services.economy, member_id, listing.author_id, listing.digos
@@ -290,9 +292,8 @@ async def accept_exchange(
 
     async def commit(session: AsyncSession, economy: Economy, locked: LockedExchange) -> list[int]:
         exchange = locked.exchange
-        await blocks.refuse_if_blocked(
-            session, exchange.provider_id, exchange.beneficiary_id, "exchangeId"
-        )
+        if locked.blocked:
+            raise blocks.blocked_pair("exchangeId")
         if exchange.listing_type == ListingType.NEED:
             return await settlement.hold(session, economy, exchange, goodvibes)
         _beneficiary_only(goodvibes, N_("goodvibes apply only when accepting help on a need"))

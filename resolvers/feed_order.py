@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import dialect
@@ -21,14 +21,21 @@ from models.database import dialect
 FEED_TURNS = 7_101
 
 
+def turns_taken(member_ids: Iterable[int]) -> TextClause:
+    """A condition, for PostgreSQL, true once these members' feed turns are held until the
+    transaction ends: in the WHERE clause of a statement, the turns are taken (an InitPlan,
+    run once) before the statement reads or writes any row, so a statement that needs them
+    need not be a round trip of its own. Taken in id order, so two transactions never wait on
+    each other."""
+    return text(
+        "(SELECT count(pg_advisory_xact_lock(:feed_turns, member))"
+        " FROM unnest(CAST(:feed_turn_members AS integer[])) AS member) >= 0"
+    ).bindparams(feed_turns=FEED_TURNS, feed_turn_members=sorted(set(member_ids)))
+
+
 async def take_feed_turns(session: AsyncSession, member_ids: Iterable[int]) -> None:
-    """Hold these members' feed turns until the transaction ends, taken in id order so two
-    transactions never wait on each other. A transaction takes them once, or a second time
-    for members it already holds."""
+    """Hold these members' feed turns until the transaction ends. A transaction takes them
+    once, or a second time for members it already holds."""
     if dialect(session) != "postgresql":
         return
-    for member_id in sorted(set(member_ids)):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:turns, :member)"),
-            {"turns": FEED_TURNS, "member": member_id},
-        )
+    await session.execute(select(literal(1)).where(turns_taken(member_ids)))

@@ -8,17 +8,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col, func, select
 
-from models import Delivery, Listing, Member, Notification, NotificationKind, NotificationSetting
+from models import (
+    Delivery,
+    Listing,
+    Mail,
+    Member,
+    Notification,
+    NotificationKind,
+    NotificationSetting,
+)
 from models.columns import utcnow
+from models.database import dialect
 from models.lookups import rows_by_id, rows_held_or_read
 from realtime.events import NotificationAdded
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.feed_order import take_feed_turns
+from resolvers.feed_order import turns_taken
 from resolvers.notification_texts import Told, notification_mail
-from resolvers.outbox import enqueue_mail
+from resolvers.outbox import announce_mail
 from resolvers.pages import Page, newest_first
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
@@ -88,32 +97,68 @@ def notify(
     )
 
 
+_CHOSEN = select(
+    col(NotificationSetting.member_id),
+    col(NotificationSetting.kind),
+    col(NotificationSetting.delivery),
+)
+
+
 async def _delivery_of(
-    work: UnitOfWork, pairs: set[tuple[int, NotificationKind]]
+    work: UnitOfWork, rows: list[Notification]
 ) -> dict[tuple[int, NotificationKind], Delivery]:
-    members = {member for member, _ in pairs}
-    chosen = await work.session.scalars(
-        select(NotificationSetting).where(col(NotificationSetting.member_id).in_(members))
-    )
-    choices = {(s.member_id, NotificationKind(s.kind)): Delivery(s.delivery) for s in chosen}
+    """How each member wants each kind of the rows delivered. On PostgreSQL the same
+    statement takes the members' feed turns (resolvers/feed_order.py), which the rows'
+    insert needs held."""
+    session = work.session
+    members = {row.member_id for row in rows}
+    query = _CHOSEN.where(col(NotificationSetting.member_id).in_(members))
+    if dialect(session) == "postgresql":
+        query = query.where(turns_taken(members))
+    chosen = await session.execute(query)
+    choices = {(member, NotificationKind(kind)): Delivery(how) for member, kind, how in chosen}
+    pairs = {(row.member_id, NotificationKind(row.kind)) for row in rows}
     return {pair: choices.get(pair, DEFAULT_DELIVERY[pair[1]]) for pair in pairs}
 
 
+# Built once, run with the rows as parameters: one statement for any number of rows, whose
+# compiled form is cached (a multi-row VALUES is compiled again at every call).
+_ADDED = insert(Notification).returning(col(Notification.id), sort_by_parameter_order=True)
+_MAILED = insert(Mail)
+
+
 async def _write(work: UnitOfWork, rows: list[Notification]) -> None:
-    session = work.session
-    await take_feed_turns(session, [row.member_id for row in rows])
-    deliveries = await _delivery_of(work, {(row.member_id, row.kind) for row in rows})
+    """The rows, and the mails of those their member wants at once, by plain inserts: no ORM
+    object is made or flushed."""
     rows = sorted(rows, key=lambda row: row.member_id)
-    for row in rows:
-        row.digest_pending = deliveries[row.member_id, row.kind] is Delivery.DAILY_DIGEST
-        session.add(row)
-    await session.flush()
-    mailed = [row for row in rows if deliveries[row.member_id, row.kind] is Delivery.EMAIL]
+    deliveries = await _delivery_of(work, rows)
+    delivery = [deliveries[row.member_id, NotificationKind(row.kind)] for row in rows]
+    now = utcnow()
+    mailed = [row for row, how in zip(rows, delivery, strict=True) if how is Delivery.EMAIL]
+    connection = await work.session.connection()
+    added = await connection.scalars(
+        _ADDED,
+        [
+            {
+                "member_id": row.member_id,
+                "kind": row.kind,
+                "actor_id": row.actor_id,
+                "exchange_id": row.exchange_id,
+                "listing_id": row.listing_id,
+                "message_id": row.message_id,
+                "created_at": now,
+                "read_at": None,
+                "digest_pending": how is Delivery.DAILY_DIGEST,
+            }
+            for row, how in zip(rows, delivery, strict=True)
+        ],
+    )
     if mailed:
-        await _mail_at_once(work, mailed)
-    for row in rows:
-        assert row.id is not None
-        work.publish_after_commit(NotificationAdded(row.id, row.member_id))
+        await connection.execute(_MAILED, await _mails_at_once(work, mailed, now))
+        announce_mail(work)
+    for row, notification_id in zip(rows, added.all(), strict=True):
+        assert notification_id is not None
+        work.publish_after_commit(NotificationAdded(notification_id, row.member_id))
 
 
 def actor_ids(rows: Sequence[Notification]) -> set[int]:
@@ -139,11 +184,15 @@ async def told(work: UnitOfWork, rows: Sequence[Notification]) -> list[Told]:
     ]
 
 
-async def _mail_at_once(work: UnitOfWork, rows: list[Notification]) -> None:
+async def _mails_at_once(
+    work: UnitOfWork, rows: list[Notification], now: datetime
+) -> list[dict[str, object]]:
+    """The outbox rows (models.Mail) of the mails of these notifications."""
     # The actors with them, so that `told` finds them read.
     recipients = await rows_held_or_read(
         work.session, Member, {r.member_id for r in rows} | actor_ids(rows)
     )
+    mails: list[dict[str, object]] = []
     for row, what in zip(rows, await told(work, rows), strict=True):
         member = recipients[row.member_id]
         mail = notification_mail(
@@ -153,13 +202,20 @@ async def _mail_at_once(work: UnitOfWork, rows: list[Notification]) -> None:
             link=work.mail.link(NOTIFICATIONS_LINK),
             settings=work.mail.link(SETTINGS_LINK),
         )
-        await enqueue_mail(
-            work,
-            to_address=member.email,
-            subject=mail.subject,
-            body=mail.body,
-            member_id=member.id,
+        mails.append(
+            {
+                "member_id": member.id,
+                "to_address": member.email,
+                "subject": mail.subject,
+                "body": mail.body,
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+                "sent_at": None,
+                "last_error": None,
+            }
         )
+    return mails
 
 
 async def my_notifications(

@@ -58,9 +58,14 @@ async def enqueue_mail(
     mail = Mail(member_id=member_id, to_address=to_address, subject=subject, body=body)
     work.session.add(mail)
     await work.session.flush()
+    announce_mail(work)
+    return mail
+
+
+def announce_mail(work: UnitOfWork) -> None:
+    """Wake the sender once the unit of work, which put mail in the outbox, commits."""
     if MailQueued() not in work.pending:
         work.publish_after_commit(MailQueued())
-    return mail
 
 
 def retry_delay(settings: MailSettings, attempts: int) -> timedelta:
