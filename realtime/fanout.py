@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -46,9 +46,9 @@ class Notice:
     # not once each).
     loaded: Once = field(default_factory=Once, repr=False)
 
-    async def once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+    def once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> Coroutine[Any, Any, T]:
         """`load()`'s result, loaded by the first subscriber that asks and shared by all."""
-        return await self.loaded.get(key, load)
+        return self.loaded.get(key, load)
 
 
 class Listener:

@@ -101,10 +101,9 @@ class LiveResults:
                 self._events.popitem(last=False)
         return await results.get(key, lambda: _counted(execute))
 
-    async def computed(self, event: Hashable, key: Hashable) -> SharedResult | None:
-        """The result a subscriber executed for `key`, None if none did or it failed."""
-        results = self._events.get(event)
-        return None if results is None else await results.computed(key)
+    def of(self, event: Hashable) -> Once | None:
+        """The results kept for `event`, each under its key; None if none was executed."""
+        return self._events.get(event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +116,8 @@ class DirectDelivery:
 
     async def delivered(self, event: Hashable, standpoint: Hashable, distance_km: float) -> bool:
         """Whether the event went out this way; if not, it takes the usual way."""
-        shared = await self.results.computed(event, (self.group, standpoint))
+        results = self.results.of(event)
+        shared = None if results is None else await results.computed((self.group, standpoint))
         # A result with errors takes the usual way, where they are masked and logged.
         if shared is None or shared.errors:
             return False

@@ -152,7 +152,9 @@ async def test_results_are_kept_for_the_latest_events_only() -> None:
     await results.once(("listing", 3), (group, "member"), execute(3))
 
     assert executed == [1, 2, 3]  # the third event's result was shared
-    assert await results.computed(("listing", 1), (group, "member")) is None
-    kept = await results.computed(("listing", 2), (group, "member"))
+    assert results.of(("listing", 1)) is None
+    kept_for_2 = results.of(("listing", 2))
+    assert kept_for_2 is not None
+    kept = await kept_for_2.computed((group, "member"))
     assert kept is not None
     assert kept.data == {"appealCreated": {"position": 2}}
