@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -27,7 +26,7 @@ from tests.polling import until
 from tests.postgres import admin, create_database, drop_database
 from tests.redis_server import RedisServer, redis_server
 from tests.smtp_server import PUBLIC_URL, SmtpServer, smtp_server
-from tests.variants import app_with
+from tests.variants import api_on, app_with
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -139,9 +138,8 @@ async def app(settings: Settings, database: Database) -> AsyncIterator[Starlette
 
 @pytest.fixture
 async def api(app: Starlette) -> AsyncIterator[Api]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
-        yield Api(http)
+    async with api_on(app) as client:
+        yield client
 
 
 @pytest.fixture
@@ -173,6 +171,5 @@ async def mailing_app(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Sta
 
 @pytest.fixture
 async def mailing(mailing_app: Starlette) -> AsyncIterator[Api]:
-    transport = httpx.ASGITransport(app=mailing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
-        yield Api(http)
+    async with api_on(mailing_app) as client:
+        yield client

@@ -1,4 +1,5 @@
-"""The app built from other settings than the suite's, for tests of a setting's effect."""
+"""The app built from other settings than the suite's, for tests of a setting's effect, and
+an Api on any app."""
 
 from __future__ import annotations
 
@@ -22,9 +23,15 @@ async def app_with(settings: Settings, **changes: Any) -> AsyncIterator[Starlett
 
 
 @asynccontextmanager
+async def api_on(application: Starlette) -> AsyncIterator[Api]:
+    """An Api calling `application` in this process."""
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
+        yield Api(http)
+
+
+@asynccontextmanager
 async def api_with(settings: Settings, **changes: Any) -> AsyncIterator[Api]:
     """An Api on an app whose settings differ from `settings` by `changes`."""
-    async with app_with(settings, **changes) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://indigo.test") as http:
-            yield Api(http)
+    async with app_with(settings, **changes) as application, api_on(application) as api:
+        yield api
