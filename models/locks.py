@@ -88,7 +88,9 @@ async def lock_listing(
 @dataclass(frozen=True, slots=True)
 class LockedListing:
     """A listing, locked, with what the same statement read (not locked): its author, the
-    member requesting an exchange on it, and whether either of the two blocked the other."""
+    member requesting an exchange on it, and whether either of the two blocked the other.
+    The requester is read so that the unit of work holds it: the mail telling the author
+    names them, and finds them held (models.lookups.rows_held_or_read) instead of reading."""
 
     listing: Listing
     author: Member

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from models import AccountTokenPurpose, Member
 from resolvers import account_tokens
-from resolvers.outbox import enqueue_mail
+from resolvers.outbox import OutgoingMail, enqueue_mails
 from resolvers.services import UnitOfWork
 
 CONFIRM_LINK = "/confirm-email?token={token}"
@@ -50,10 +50,6 @@ async def mail_token(work: UnitOfWork, member: Member, purpose: AccountTokenPurp
     token = await account_tokens.issue(work.session, member.id, purpose)
     path, texts = _MAILS[purpose]
     subject, body = texts.get(member.language, texts["en"])
-    await enqueue_mail(
-        work,
-        to_address=member.email,
-        subject=subject,
-        body=body.format(name=member.display_name, link=work.mail.link(path.format(token=token))),
-        member_id=member.id,
-    )
+    link = work.mail.link(path.format(token=token))
+    body = body.format(name=member.display_name, link=link)
+    await enqueue_mails(work, [OutgoingMail(member.email, subject, body, member.id)])

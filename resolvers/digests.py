@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from models import Member, Notification
 from resolvers.notification_texts import digest_mail
 from resolvers.notifications import NOTIFICATIONS_LINK, SETTINGS_LINK, told
-from resolvers.outbox import enqueue_mail
+from resolvers.outbox import OutgoingMail, enqueue_mails
 from resolvers.scheduler import Job
 from resolvers.services import Services
 
@@ -70,13 +70,7 @@ async def _digest(services: Services, member_id: int, due: datetime) -> None:
             link=work.mail.link(NOTIFICATIONS_LINK),
             settings=work.mail.link(SETTINGS_LINK),
         )
-        await enqueue_mail(
-            work,
-            to_address=member.email,
-            subject=mail.subject,
-            body=mail.body,
-            member_id=member_id,
-        )
+        await enqueue_mails(work, [OutgoingMail(member.email, mail.subject, mail.body, member_id)])
 
 
 DAILY_DIGEST = Job(

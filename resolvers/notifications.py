@@ -14,7 +14,6 @@ from sqlmodel import col, func, select
 from models import (
     Delivery,
     Listing,
-    Mail,
     Member,
     Notification,
     NotificationKind,
@@ -27,7 +26,7 @@ from realtime.events import NotificationAdded
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.feed_order import turns_taken
 from resolvers.notification_texts import Told, notification_mail
-from resolvers.outbox import announce_mail
+from resolvers.outbox import OutgoingMail, enqueue_mails
 from resolvers.pages import Page, newest_first
 from resolvers.services import Services, UnitOfWork
 from resolvers.translations import N_
@@ -124,38 +123,24 @@ async def _delivery_of(
 # Built once, run with the rows as parameters: one statement for any number of rows, whose
 # compiled form is cached (a multi-row VALUES is compiled again at every call).
 _ADDED = insert(Notification).returning(col(Notification.id), sort_by_parameter_order=True)
-_MAILED = insert(Mail)
 
 
 async def _write(work: UnitOfWork, rows: list[Notification]) -> None:
     """The rows, and the mails of those their member wants at once, by plain inserts: no ORM
-    object is made or flushed."""
+    object is flushed."""
     rows = sorted(rows, key=lambda row: row.member_id)
     deliveries = await _delivery_of(work, rows)
     delivery = [deliveries[row.member_id, NotificationKind(row.kind)] for row in rows]
-    now = utcnow()
-    mailed = [row for row, how in zip(rows, delivery, strict=True) if how is Delivery.EMAIL]
     connection = await work.session.connection()
     added = await connection.scalars(
         _ADDED,
         [
-            {
-                "member_id": row.member_id,
-                "kind": row.kind,
-                "actor_id": row.actor_id,
-                "exchange_id": row.exchange_id,
-                "listing_id": row.listing_id,
-                "message_id": row.message_id,
-                "created_at": now,
-                "read_at": None,
-                "digest_pending": how is Delivery.DAILY_DIGEST,
-            }
+            row.model_dump(exclude={"id"}) | {"digest_pending": how is Delivery.DAILY_DIGEST}
             for row, how in zip(rows, delivery, strict=True)
         ],
     )
-    if mailed:
-        await connection.execute(_MAILED, await _mails_at_once(work, mailed, now))
-        announce_mail(work)
+    mailed = [row for row, how in zip(rows, delivery, strict=True) if how is Delivery.EMAIL]
+    await enqueue_mails(work, await _mails_at_once(work, mailed))
     for row, notification_id in zip(rows, added.all(), strict=True):
         assert notification_id is not None
         work.publish_after_commit(NotificationAdded(notification_id, row.member_id))
@@ -184,15 +169,15 @@ async def told(work: UnitOfWork, rows: Sequence[Notification]) -> list[Told]:
     ]
 
 
-async def _mails_at_once(
-    work: UnitOfWork, rows: list[Notification], now: datetime
-) -> list[dict[str, object]]:
-    """The outbox rows (models.Mail) of the mails of these notifications."""
+async def _mails_at_once(work: UnitOfWork, rows: list[Notification]) -> list[OutgoingMail]:
+    """The mails of these notifications."""
+    if not rows:
+        return []
     # The actors with them, so that `told` finds them read.
     recipients = await rows_held_or_read(
         work.session, Member, {r.member_id for r in rows} | actor_ids(rows)
     )
-    mails: list[dict[str, object]] = []
+    mails = []
     for row, what in zip(rows, await told(work, rows), strict=True):
         member = recipients[row.member_id]
         mail = notification_mail(
@@ -202,19 +187,7 @@ async def _mails_at_once(
             link=work.mail.link(NOTIFICATIONS_LINK),
             settings=work.mail.link(SETTINGS_LINK),
         )
-        mails.append(
-            {
-                "member_id": member.id,
-                "to_address": member.email,
-                "subject": mail.subject,
-                "body": mail.body,
-                "created_at": now,
-                "next_attempt_at": now,
-                "attempts": 0,
-                "sent_at": None,
-                "last_error": None,
-            }
-        )
+        mails.append(OutgoingMail(member.email, mail.subject, mail.body, member.id))
     return mails
 
 

@@ -11,10 +11,12 @@ an SMTP server that is down, until it is sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col, func, select
 
 from models import Database, Mail
@@ -44,26 +46,40 @@ OUTBOX_DEPTH = Gauge(
 )
 
 
-async def enqueue_mail(
-    work: UnitOfWork,
-    *,
-    to_address: str,
-    subject: str,
-    body: str,
-    member_id: int | None = None,
-) -> Mail:
-    """Put a plain-text mail in the outbox, in the caller's transaction: it is sent after
-    that transaction commits, and never if it rolls back. Links in `body` come from
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    to_address: str
+    subject: str
+    body: str
+    member_id: int | None = None
+
+
+# Built once, run with the mails as parameters: one statement for any number of them.
+_QUEUED = insert(Mail)
+
+
+async def enqueue_mails(work: UnitOfWork, mails: Sequence[OutgoingMail]) -> None:
+    """Put plain-text mails in the outbox, in the caller's transaction: they are sent after
+    that transaction commits, and never if it rolls back. Links in a body come from
     `MailSettings.link`."""
-    mail = Mail(member_id=member_id, to_address=to_address, subject=subject, body=body)
-    work.session.add(mail)
-    await work.session.flush()
-    announce_mail(work)
-    return mail
-
-
-def announce_mail(work: UnitOfWork) -> None:
-    """Wake the sender once the unit of work, which put mail in the outbox, commits."""
+    if not mails:
+        return
+    now = utcnow()
+    await work.session.execute(
+        _QUEUED,
+        [
+            {
+                "member_id": mail.member_id,
+                "to_address": mail.to_address,
+                "subject": mail.subject,
+                "body": mail.body,
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+            for mail in mails
+        ],
+    )
     if MailQueued() not in work.pending:
         work.publish_after_commit(MailQueued())
 
