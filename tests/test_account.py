@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from models import AuthToken, Database, Member
@@ -137,6 +138,7 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(api: Api) ->
     )
 
 
+@pytest.mark.usefixtures("fresh_rate_window")
 async def test_login_attempts_are_limited(api: Api) -> None:
     await api.register(email="alice@example.org")
     attempt = {"input": {"email": "alice@example.org", "password": "wrong password!"}}

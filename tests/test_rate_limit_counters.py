@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlmodel import col, select
 
 from models import Database, RateLimitCounter
@@ -20,6 +21,7 @@ async def counters(database: Database) -> list[tuple[str, int]]:
     return [(key, hits) for key, hits in rows.all()]
 
 
+@pytest.mark.usefixtures("fresh_rate_window")
 async def test_past_minutes_of_keys_that_never_come_back_are_swept(database: Database) -> None:
     now = int(time.time() // WINDOW_SECONDS)
     async with database.write() as session:
