@@ -1,11 +1,12 @@
 """A live feed with replay: what a subscriber missed since a cursor, from the database, then
 what comes live, with no gap and no duplicate.
 
-The feed listens first, holding what arrives in its queue, then replays every item with a
-cursor above `after` from the database, then serves live notices, skipping any whose cursor
-it already reached: whatever commits while the replay runs comes through one way or the
-other, once. When the broadcaster reconnects after losing Redis (a `resync` notice), the feed
-catches up the same way from the last cursor it reached.
+The feed takes its starting cursor (`after`, or else the latest one), then listens, holding
+what arrives in its queue, then replays every item with a cursor above the start from the
+database, then serves live notices, skipping any whose cursor it already reached: whatever
+commits while it subscribes or replays comes through one way or the other, once. When the
+broadcaster reconnects after losing Redis (a `resync` notice), the feed catches up the same
+way from the last cursor it reached.
 
 Cursors become visible in increasing order in the feed's scope, and are announced in that
 order: the feed of new listings (appeals included) gives its positions after the listings
@@ -15,7 +16,8 @@ rows commit in id order under that member's feed turn (resolvers/feed_order.py).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -45,12 +47,20 @@ class FeedSource(Generic[T]):
 
 
 async def replayed_then_live(
-    listener: Listener, source: FeedSource[T], after: int | None
-) -> AsyncIterator[T]:
-    """The feed over `listener`, which must be listening already."""
+    listen: AbstractAsyncContextManager[Listener], source: FeedSource[T], after: int | None
+) -> AsyncGenerator[T, None]:
+    """The feed over the listener `listen` gives, entered once the start is known."""
+    # Read before listening: a cursor read after could cover an item whose notice went out
+    # before the listener was there.
     start = after if after is not None else await source.latest()
+    async with listen as listener:
+        async for item in _fed(listener, source, start):
+            yield item
+
+
+async def _fed(listener: Listener, source: FeedSource[T], start: int) -> AsyncIterator[T]:
     floor = highest = start  # live cursors up to `floor` were replayed or predate the feed
-    catch_up_from = after
+    catch_up_from: int | None = start
     resyncs: set[object] = set()
     while True:
         if catch_up_from is not None:

@@ -190,11 +190,11 @@ async def _feed(
     source = FeedSource(
         "listing", partial(_latest, services), partial(_replay, services, request, box), live
     )
-    async with services.hub.listen(
+    listen = services.hub.listen(
         cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
-    ) as listener:
-        async for found in replayed_then_live(listener, source, request.after):
-            yield found
+    )
+    async for found in replayed_then_live(listen, source, request.after):
+        yield found
 
 
 async def _latest(services: Services) -> int:

@@ -120,9 +120,9 @@ async def _member_feed(
     source: FeedSource[T] = FeedSource(
         key, partial(_latest, services, rows, cursor), partial(_replay, services, rows, cursor)
     )
-    async with services.hub.listen([member_channel(member_id)], on_overflow) as listener:
-        async for row in replayed_then_live(listener, source, after):
-            yield row
+    listen = services.hub.listen([member_channel(member_id)], on_overflow)
+    async for row in replayed_then_live(listen, source, after):
+        yield row
 
 
 def notification_feed(

@@ -20,6 +20,7 @@ from indigo import migrations
 from indigo.app import create_app
 from indigo.settings import Settings
 from models import Database
+from realtime.hub import Hub
 from resolvers.audit import audit
 from tests.api import Api
 from tests.polling import until
@@ -77,6 +78,15 @@ async def unopenable_database_url(tmp_path: Path) -> AsyncIterator[str]:
         if thread.name.endswith("(_connection_worker_thread)")
     ]
     await until(lambda: not any(thread.is_alive() for thread in failed), within=30)
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    """A fan-out of the test's own, in memory, that holds 3 notices per subscriber."""
+    running = Hub("memory://", queue_size=3)
+    await running.connect()
+    yield running
+    await running.disconnect()
 
 
 RATE_LIMIT_WINDOW_SECONDS = 60

@@ -26,14 +26,6 @@ from tests.live import PARIS, Served, feed_variables, post_appeal, served, subsc
 CHANNEL = "cell:1:1"
 
 
-@pytest.fixture
-async def hub() -> AsyncIterator[Hub]:
-    running = Hub("memory://", queue_size=3)
-    await running.connect()
-    yield running
-    await running.disconnect()
-
-
 async def take(listener: Listener) -> object:
     return (await anext(listener)).body
 
