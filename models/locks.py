@@ -187,10 +187,33 @@ _EXCHANGE = (
 )
 
 
+# An exchange's listing type never changes, so this filter skips an appeal's exchange
+# before any lock is taken, and for good.
+_EXCHANGE_OFF_APPEALS = _EXCHANGE.where(col(Exchange.listing_type) != ListingType.APPEAL)
+
+
 async def lock_exchange(session: AsyncSession, exchange_id: int) -> LockedExchange | None:
     _taking(session, LockKind.EXCHANGE)
     found = (await session.execute(_EXCHANGE, {"exchange_id": exchange_id})).one_or_none()
     return None if found is None else LockedExchange(*found)
+
+
+async def lock_exchange_after_its_appeal(
+    session: AsyncSession, exchange_id: int
+) -> LockedExchange | None:
+    """The exchange, locked as `lock_exchange` does, and before it the appeal it answers, if
+    it answers one (the listing comes first). An exchange on an offer or a need is locked by
+    one statement, which takes no lock on an appeal's exchange; that one is then taken in
+    order: its appeal, then it."""
+    _taking(session, LockKind.LISTING)
+    found = (
+        await session.execute(_EXCHANGE_OFF_APPEALS, {"exchange_id": exchange_id})
+    ).one_or_none()
+    if found is not None:
+        _taking(session, LockKind.EXCHANGE)
+        return LockedExchange(*found)
+    await lock_appeal_of(session, exchange_id)
+    return await lock_exchange(session, exchange_id)
 
 
 async def lock_accounts(

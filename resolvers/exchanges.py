@@ -25,7 +25,12 @@ from models import (
     NotificationKind,
 )
 from models.columns import utcnow
-from models.locks import LockedExchange, lock_appeal_of, lock_exchange, lock_listing_and_author
+from models.locks import (
+    LockedExchange,
+    lock_exchange,
+    lock_exchange_after_its_appeal,
+    lock_listing_and_author,
+)
 from models.lookups import rows_by_id
 from realtime.events import ExchangeUpdated, WalletUpdated
 from resolvers import blocks, collusion, idempotency, settlement
@@ -248,10 +253,9 @@ async def _move(
         if replay is not None:
             return Moved(replay)
         session = work.session
-        if transition is COMPLETE:
-            # Completing help on an appeal closes it (settlement.pay): its lock comes first.
-            await lock_appeal_of(session, exchange_id)
-        locked = await lock_exchange(session, exchange_id)
+        # Completing help on an appeal closes it (settlement.pay): its lock comes first.
+        lock = lock_exchange_after_its_appeal if transition is COMPLETE else lock_exchange
+        locked = await lock(session, exchange_id)
         # To anyone but its two members an exchange does not exist: the same answer as an id
         # never issued, so that ids reveal nothing.
         if locked is None or member_id not in _parties(locked.exchange):

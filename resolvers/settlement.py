@@ -100,9 +100,9 @@ async def pay(
     """Completion: the provider gets the full price (the commons paying the discount) and the
     goodvibes spent go back to the commons; or, on an appeal, the commons rewards the provider
     with `digos` goodvibes, and the appeal, which the caller locked (models/locks.py,
-    `lock_appeal_of`), is closed. Only the accounts that move are locked, so a completion
-    without a discount leaves the commons free for others. The members whose wallet
-    changed."""
+    `lock_exchange_after_its_appeal`), is closed. Only the accounts that move are locked, so
+    a completion without a discount leaves the commons free for others. The members whose
+    wallet changed."""
     appeal = exchange.listing_type == ListingType.APPEAL
     if appeal:
         _close_answered_appeal(listing)

@@ -13,6 +13,7 @@ from models.locks import (
     LockOrderError,
     lock_accounts,
     lock_exchange,
+    lock_exchange_after_its_appeal,
     lock_exchanges,
     lock_listing,
     lock_listings,
@@ -37,6 +38,27 @@ async def test_an_exchange_is_never_locked_after_an_account(database: Database) 
         assert await lock_accounts(session, [(None, Asset.DIGO)]) != {}
         with pytest.raises(LockOrderError, match="exchange locked after account"):
             await lock_exchanges(session, col(Exchange.id) == 1)
+
+
+async def test_an_exchange_on_an_offer_is_locked_without_its_listing(
+    api: Api, database: Database
+) -> None:
+    """Completing takes an appeal's lock first; an offer's exchange is locked alone, and a
+    listing may not be locked after it."""
+    provider, beneficiary = await members(api, 2)
+    offer = await post_listing(api, provider, "OFFER", 5)
+    exchange = await exchange_of(api, "RequestExchange", beneficiary, listingId=offer)
+    exchange_id, offer_id = decode_id("Exchange", exchange["id"]), decode_id("Listing", offer)
+    async with database.write() as session:
+        locked = await lock_exchange_after_its_appeal(session, exchange_id)
+        assert locked is not None
+        assert (locked.exchange.id, locked.listing.id) == (exchange_id, offer_id)
+        with pytest.raises(LockOrderError, match="listing locked after exchange"):
+            await lock_listing(session, offer_id)
+    async with database.write() as session:
+        assert await lock_exchange_after_its_appeal(session, exchange_id + 1) is None
+        with pytest.raises(LockOrderError, match="listing locked after exchange"):
+            await lock_listing(session, 1)
 
 
 async def test_locks_of_one_kind_or_of_a_later_one_may_follow(database: Database) -> None:
