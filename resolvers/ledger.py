@@ -8,14 +8,17 @@ whatever runs at the same moment; the database CHECK constraints are the backsto
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Row, insert, update
+from sqlalchemy import Insert, Integer, Row, Update, bindparam, case, insert, union_all, update
+from sqlalchemy import select as select_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
 from models import Account, Asset, Database, LedgerEntry, Transfer, TransferKind
-from models.columns import utcnow
+from models.columns import UTCDateTime, utcnow
+from models.database import dialect
 from models.locks import lock_accounts
 from models.lookups import in_order_of
 from resolvers.errors import DomainError, ErrorCode
@@ -93,6 +96,79 @@ async def release(session: AsyncSession, account: int, amount: int) -> None:
         raise RuntimeError(f"account {account} holds less than the {amount} to release")
 
 
+def _balances_moved(from_held: bool) -> Update:
+    """Both balances of a transfer, by one statement. The debit, a member's, must cover the
+    amount: out of what it holds with `from_held`, else out of what is available."""
+    account, balance, held = col(Account.id), col(Account.balance), col(Account.held)
+    debit, credit = bindparam("debit", type_=Integer), bindparam("credit", type_=Integer)
+    amount = bindparam("amount", type_=Integer)
+    is_debit = account == debit
+    covered = held >= amount if from_held else balance - held >= amount
+    return (
+        update(Account)
+        .where(
+            account.in_([debit, credit]),
+            (account != debit) | col(Account.member_id).is_(None) | covered,
+        )
+        .values(
+            balance=balance + case((is_debit, -amount), else_=amount),
+            held=held - case((is_debit, amount), else_=0) if from_held else held,
+        )
+        .returning(account, balance)
+    )
+
+
+_CREATED_AT = bindparam("created_at", type_=UTCDateTime())
+_TRANSFER = (
+    insert(Transfer)
+    .values(
+        asset=bindparam("asset"),
+        amount=bindparam("amount"),
+        kind=bindparam("kind"),
+        debit_account_id=bindparam("debit"),
+        credit_account_id=bindparam("credit"),
+        exchange_id=bindparam("exchange_id"),
+        created_at=_CREATED_AT,
+    )
+    .returning(col(Transfer.id))
+)
+
+
+def _entries(transfer_id: Any) -> Insert:
+    """The two entries of a transfer, by one statement: the debit's, then the credit's."""
+    amount = bindparam("amount", type_=Integer)
+    sides = [("debit", -amount), ("credit", amount)]
+    return insert(LedgerEntry).from_select(
+        [
+            col(LedgerEntry.transfer_id),
+            col(LedgerEntry.account_id),
+            col(LedgerEntry.amount),
+            col(LedgerEntry.balance_after),
+            col(LedgerEntry.created_at),
+        ],
+        union_all(
+            *(
+                select_rows(
+                    transfer_id,
+                    bindparam(side, type_=Integer),
+                    signed,
+                    bindparam(f"{side}_after", type_=Integer),
+                    _CREATED_AT,
+                )
+                for side, signed in sides
+            )
+        ),
+    )
+
+
+_MADE = _TRANSFER.cte("made")
+# Built once: building a statement costs more CPU than running it. PostgreSQL makes the
+# transfer and its entries by one statement; SQLite, whose WITH cannot insert, by two.
+_MOVED = {from_held: _balances_moved(from_held) for from_held in (False, True)}
+_ENTRIES = _entries(bindparam("transfer_id", type_=Integer))
+_TRANSFER_AND_ENTRIES = _entries(_MADE.c.id).add_cte(_MADE).returning(col(LedgerEntry.transfer_id))
+
+
 async def transfer(
     session: AsyncSession,
     *,
@@ -105,74 +181,39 @@ async def transfer(
     from_held: bool = False,
 ) -> int | None:
     """Move `amount` from one account to another, with its two ledger entries: the id of
-    the transfer.
+    the transfer. The caller holds both accounts' locks (models/locks.py, lock_accounts),
+    so the order in which one statement updates the two rows cannot deadlock.
 
     With `from_held`, the amount is paid out of what the debit account holds. A member
-    account that cannot cover it refuses with INSUFFICIENT_*. Nothing moves for 0.
+    account that cannot cover it refuses with INSUFFICIENT_* (the unit of work then rolls back
+    whatever this statement changed). Nothing moves for 0.
     """
     if amount == 0:
         return None
     if amount < 0:
         raise ValueError("a transfer moves a positive amount")
-    balance, held = col(Account.balance), col(Account.held)
-    covered = held >= amount if from_held else balance - held >= amount
-    debited = (
-        update(Account)
-        .where(col(Account.id) == debit, col(Account.member_id).is_(None) | covered)
-        .values(balance=balance - amount, held=held - amount if from_held else held)
-        .returning(balance)
-    )
-    credited = (
-        update(Account)
-        .where(col(Account.id) == credit)
-        .values(balance=balance + amount)
-        .returning(balance)
-    )
-    # Rows are updated in id order, as lock_accounts locks them, so that two transfers between
-    # the same accounts in opposite directions queue instead of deadlocking.
-    if debit < credit:
-        debit_after = await session.scalar(debited)
-        credit_after = await session.scalar(credited)
-    else:
-        credit_after = await session.scalar(credited)
-        debit_after = await session.scalar(debited)
-    if debit_after is None:
+    # On the unit of work's connection, past the ORM: these rows are not objects it holds.
+    connection = await session.connection()
+    moved = {"debit": debit, "credit": credit, "amount": amount}
+    rows = await connection.execute(_MOVED[from_held], moved)
+    after: dict[int, int] = dict(rows.all())
+    if debit not in after:
         raise short_of(asset)
-    if credit_after is None:
+    if credit not in after:
         raise LookupError(f"no account {credit}")
-
-    # Plain inserts, not ORM objects: nothing reads these rows back in the unit of work, and
-    # a flush would track and plan what two statements say outright.
-    created_at = utcnow()
-    transfer_id = await session.scalar(
-        insert(Transfer)
-        .values(
-            asset=asset,
-            amount=amount,
-            kind=kind,
-            debit_account_id=debit,
-            credit_account_id=credit,
-            exchange_id=exchange_id,
-            created_at=created_at,
-        )
-        .returning(col(Transfer.id))
-    )
-    await session.execute(
-        insert(LedgerEntry),
-        [
-            {
-                "transfer_id": transfer_id,
-                "account_id": account,
-                "amount": signed,
-                "balance_after": after,
-                "created_at": created_at,
-            }
-            for account, signed, after in [
-                (debit, -amount, debit_after),
-                (credit, amount, credit_after),
-            ]
-        ],
-    )
+    made = {
+        **moved,
+        "asset": asset,
+        "kind": kind,
+        "exchange_id": exchange_id,
+        "created_at": utcnow(),
+        "debit_after": after[debit],
+        "credit_after": after[credit],
+    }
+    if dialect(session) == "postgresql":
+        return await connection.scalar(_TRANSFER_AND_ENTRIES, made)
+    transfer_id = await connection.scalar(_TRANSFER, made)
+    await connection.execute(_ENTRIES, {**made, "transfer_id": transfer_id})
     return transfer_id
 
 
