@@ -17,7 +17,7 @@ in at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -238,3 +238,15 @@ async def lock_accounts(
         for member, kind, account in rows.all()
         if account is not None  # a primary key: never NULL once read back
     }
+
+
+async def lock_accounts_to_change(
+    session: AsyncSession, wanted: Collection[tuple[int | None, Asset]]
+) -> None:
+    """Before statements that each change one of these accounts, found by (member, asset):
+    several are locked first, in id order (`lock_accounts`); one alone is locked by the
+    statement that changes it, a single row having no order to keep."""
+    if len(set(wanted)) > 1:
+        await lock_accounts(session, wanted)
+    else:
+        _taking(session, LockKind.ACCOUNT)

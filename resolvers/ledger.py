@@ -63,37 +63,48 @@ async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: in
     )
 
 
+# A member's account, by its owner and asset (unique), as hold and release change it.
+_OWN = (
+    col(Account.member_id) == bindparam("owner", type_=Integer),
+    col(Account.asset) == bindparam("owned_asset"),
+)
+_AMOUNT = bindparam("amount", type_=Integer)
+_HOLD = (
+    update(Account)
+    .where(*_OWN, col(Account.balance) - col(Account.held) >= _AMOUNT)
+    .values(held=col(Account.held) + _AMOUNT)
+    .returning(col(Account.id))
+)
+_RELEASE = (
+    update(Account)
+    .where(*_OWN, col(Account.held) >= _AMOUNT)
+    .values(held=col(Account.held) - _AMOUNT)
+    .returning(col(Account.id))
+)
+
+
 async def hold(
-    session: AsyncSession, account: int, asset: Asset, amount: int, field: str | None = None
+    session: AsyncSession, member_id: int, asset: Asset, amount: int, field: str | None = None
 ) -> None:
-    """Promise part of the available balance to an exchange; INSUFFICIENT_* on `field` if the
-    available balance cannot cover it."""
+    """Promise part of the member's available balance of `asset` to an exchange;
+    INSUFFICIENT_* on `field` if the available balance cannot cover it. The caller locked
+    the account, or this statement is its lock (models/locks.py, lock_accounts_to_change)."""
     if amount == 0:
         return
-    balance, held = col(Account.balance), col(Account.held)
-    placed = await session.scalar(
-        update(Account)
-        .where(col(Account.id) == account, balance - held >= amount)
-        .values(held=held + amount)
-        .returning(col(Account.id))
-    )
-    if placed is None:
+    connection = await session.connection()
+    owned = {"owner": member_id, "owned_asset": asset, "amount": amount}
+    if await connection.scalar(_HOLD, owned) is None:
         raise short_of(asset, field)
 
 
-async def release(session: AsyncSession, account: int, amount: int) -> None:
-    """Give back a hold that will not be paid."""
+async def release(session: AsyncSession, member_id: int, asset: Asset, amount: int) -> None:
+    """Give back a hold that will not be paid (the account locked as `hold` says)."""
     if amount == 0:
         return
-    held = col(Account.held)
-    released = await session.scalar(
-        update(Account)
-        .where(col(Account.id) == account, held >= amount)
-        .values(held=held - amount)
-        .returning(col(Account.id))
-    )
-    if released is None:
-        raise RuntimeError(f"account {account} holds less than the {amount} to release")
+    connection = await session.connection()
+    owned = {"owner": member_id, "owned_asset": asset, "amount": amount}
+    if await connection.scalar(_RELEASE, owned) is None:
+        raise RuntimeError(f"member {member_id} holds less {asset} than the {amount} to release")
 
 
 def _balances_moved(from_held: bool) -> Update:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Asset, Exchange, Listing, ListingStatus, ListingType, TransferKind
 from models.columns import utcnow
-from models.locks import lock_accounts
+from models.locks import lock_accounts, lock_accounts_to_change
 from resolvers import collusion, ledger
 from resolvers.economy import Economy
 from resolvers.errors import DomainError, ErrorCode
@@ -60,9 +60,9 @@ async def hold(
     if not holds:
         return []
     member = exchange.beneficiary_id
-    accounts = await lock_accounts(session, [(member, asset) for asset, _, _ in holds])
+    await lock_accounts_to_change(session, [(member, asset) for asset, _, _ in holds])
     for asset, amount, field in holds:
-        await ledger.hold(session, accounts[member, asset], asset, amount, field)
+        await ledger.hold(session, member, asset, amount, field)
     return [member]
 
 
@@ -74,9 +74,9 @@ async def release_holds(session: AsyncSession, exchange: Exchange) -> list[int]:
     if not releases:
         return []
     member = exchange.beneficiary_id
-    accounts = await lock_accounts(session, [(member, asset) for asset, _ in releases])
+    await lock_accounts_to_change(session, [(member, asset) for asset, _ in releases])
     for asset, amount in releases:
-        await ledger.release(session, accounts[member, asset], amount)
+        await ledger.release(session, member, asset, amount)
     return [member]
 
 

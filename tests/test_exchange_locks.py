@@ -12,6 +12,7 @@ from models import Asset, Database, Exchange, Listing
 from models.locks import (
     LockOrderError,
     lock_accounts,
+    lock_accounts_to_change,
     lock_exchange,
     lock_exchange_after_its_appeal,
     lock_exchanges,
@@ -59,6 +60,15 @@ async def test_an_exchange_on_an_offer_is_locked_without_its_listing(
         assert await lock_exchange_after_its_appeal(session, exchange_id + 1) is None
         with pytest.raises(LockOrderError, match="listing locked after exchange"):
             await lock_listing(session, 1)
+
+
+async def test_an_account_changed_by_its_own_statement_counts_as_locked(
+    database: Database,
+) -> None:
+    async with database.write() as session:
+        await lock_accounts_to_change(session, [(None, Asset.DIGO)])
+        with pytest.raises(LockOrderError, match="exchange locked after account"):
+            await lock_exchange(session, 1)
 
 
 async def test_locks_of_one_kind_or_of_a_later_one_may_follow(database: Database) -> None:
