@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
@@ -236,6 +237,34 @@ _WHO = {
 }
 
 
+# What a move may change on its exchange, written by one statement built once: a flush of
+# the object would find and plan the same changes at every move.
+_MOVABLE = (
+    "status",
+    "updated_at",
+    "discount_digos",
+    "goodvibes_applied",
+    "held_digos",
+    "held_goodvibes",
+)
+_MOVED = (
+    update(Exchange)
+    .where(col(Exchange.id) == bindparam("moved_id"))
+    .values({column: bindparam(f"new_{column}") for column in _MOVABLE})
+)
+
+
+async def _write_moved(session: AsyncSession, exchange: Exchange) -> None:
+    """Write the exchange's row as the move left it; the object then leaves the unit of
+    work, so that no flush writes it again. What else the move changed (an appeal closed)
+    is flushed."""
+    connection = await session.connection()
+    values = {f"new_{column}": getattr(exchange, column) for column in _MOVABLE}
+    await connection.execute(_MOVED, {"moved_id": exchange.id, **values})
+    session.expunge(exchange)
+    await session.flush()
+
+
 async def _move(
     services: Services,
     member_id: int,
@@ -271,12 +300,13 @@ async def _move(
                 status=exchange.status.lower(),
                 action=transition.name,
             )
-        # Set before the step, so the row is written once with what the step changes: a
-        # step that refuses rolls it all back.
+        # Set before the step, and written once after it with what it changes (no flush of
+        # the object midway): a step that refuses rolls it all back.
         exchange.status = transition.target
         exchange.updated_at = utcnow()
-        wallets = await step(session, services.economy, locked)
-        await session.flush()
+        with session.no_autoflush:
+            wallets = await step(session, services.economy, locked)
+        await _write_moved(session, exchange)
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange_id)
         published(work, exchange, wallets, by=member_id, told=transition.told)
