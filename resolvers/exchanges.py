@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
@@ -105,6 +105,11 @@ def published(
         work.publish_after_commit(WalletUpdated(member))
 
 
+# A plain insert built once, not an object flushed: nothing reads the row back in the unit
+# of work, and its answer is the object as made here.
+_REQUESTED = insert(Exchange).returning(col(Exchange.id))
+
+
 async def request_exchange(
     services: Services,
     member_id: int,
@@ -146,7 +151,8 @@ async def request_exchange(
         offer = listing.type == ListingType.OFFER
         exchange = Exchange(
             listing_id=listing_id,
-            listing_type=listing.type,
+            # The column reads back a plain string; the insert's parameters are dumped by type.
+            listing_type=ListingType(listing.type),
             provider_id=listing.author_id if offer else member_id,
             beneficiary_id=member_id if offer else listing.author_id,
             status=ExchangeStatus.REQUESTED,
@@ -157,8 +163,8 @@ async def request_exchange(
             wallets = await settlement.hold(session, services.economy, exchange, goodvibes)
         else:
             _beneficiary_only(goodvibes, N_("only the author of a need applies goodvibes"))
-        session.add(exchange)
-        await session.flush()
+        connection = await session.connection()
+        exchange.id = await connection.scalar(_REQUESTED, exchange.model_dump(exclude={"id"}))
         assert exchange.id is not None
         if idempotency_key is not None:
             await idempotency.record(session, member_id, idempotency_key, exchange.id)
