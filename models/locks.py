@@ -17,7 +17,7 @@ in at a time.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -241,12 +241,13 @@ async def lock_accounts(
 
 
 async def lock_accounts_to_change(
-    session: AsyncSession, wanted: Collection[tuple[int | None, Asset]]
+    session: AsyncSession, changes: Sequence[Collection[tuple[int | None, Asset]]]
 ) -> None:
-    """Before statements that each change one of these accounts, found by (member, asset):
-    several are locked first, in id order (`lock_accounts`); one alone is locked by the
-    statement that changes it, a single row having no order to keep."""
-    if len(set(wanted)) > 1:
-        await lock_accounts(session, wanted)
+    """Before statements that change these accounts, found by (member, asset), one
+    collection of them per statement: when several statements change them, all are locked
+    first, in id order (`lock_accounts`); one statement alone locks its own, a single row
+    or in id order (resolvers/ledger.py, transfer)."""
+    if len(changes) > 1:
+        await lock_accounts(session, [pair for pairs in changes for pair in pairs])
     else:
         _taking(session, LockKind.ACCOUNT)

@@ -114,8 +114,8 @@ async def _return_to_commons(session: AsyncSession, member_id: int) -> None:
         await ledger.transfer(
             session,
             asset=asset,
-            debit=accounts[member_id, asset],
-            credit=accounts[None, asset],
+            debit=member_id,
+            credit=None,
             amount=balance or 0,
             kind=TransferKind.RETURNED_TO_COMMONS,
         )

@@ -7,6 +7,7 @@ whatever runs at the same moment; the database CHECK constraints are the backsto
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlmodel.sql.expression import Select
 from models import Account, Asset, Database, LedgerEntry, Transfer, TransferKind
 from models.columns import UTCDateTime, utcnow
 from models.database import dialect
-from models.locks import lock_accounts
+from models.locks import lock_accounts_to_change
 from models.lookups import in_order_of
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import Page, newest_first
@@ -52,12 +53,12 @@ async def open_accounts(session: AsyncSession, member_id: int, welcome_digos: in
     """A new member's accounts, and the commons' welcome grant into them."""
     session.add_all(Account(member_id=member_id, asset=asset) for asset in Asset)
     await session.flush()
-    accounts = await lock_accounts(session, [(None, Asset.DIGO), (member_id, Asset.DIGO)])
+    await lock_accounts_to_change(session, [[(None, Asset.DIGO), (member_id, Asset.DIGO)]])
     await transfer(
         session,
         asset=Asset.DIGO,
-        debit=accounts[None, Asset.DIGO],
-        credit=accounts[member_id, Asset.DIGO],
+        debit=None,
+        credit=member_id,
         amount=welcome_digos,
         kind=TransferKind.WELCOME_GRANT,
     )
@@ -107,25 +108,35 @@ async def release(session: AsyncSession, member_id: int, asset: Asset, amount: i
         raise RuntimeError(f"member {member_id} holds less {asset} than the {amount} to release")
 
 
-def _balances_moved(from_held: bool) -> Update:
-    """Both balances of a transfer, by one statement. The debit, a member's, must cover the
-    amount: out of what it holds with `from_held`, else out of what is available."""
-    account, balance, held = col(Account.id), col(Account.balance), col(Account.held)
-    debit, credit = bindparam("debit", type_=Integer), bindparam("credit", type_=Integer)
+def _balances_moved(debit_commons: bool, credit_commons: bool, from_held: bool) -> Update:
+    """Both balances of a transfer in one asset, by one statement that first locks the two
+    accounts in id order (models/locks.py): an account is updated only once the lock
+    statement has given its id, and it gives them in that order. The debit, a member's,
+    must cover the amount: out of what it holds with `from_held`, else out of what is
+    available."""
+    account, owner = col(Account.id), col(Account.member_id)
+    balance, held = col(Account.balance), col(Account.held)
     amount = bindparam("amount", type_=Integer)
-    is_debit = account == debit
+    is_debit, is_credit = (
+        owner.is_(None) if commons else owner == bindparam(side, type_=Integer)
+        for side, commons in (("debit_member", debit_commons), ("credit_member", credit_commons))
+    )
+    locked = (
+        select_rows(account)
+        .where(col(Account.asset) == bindparam("moved_asset"), is_debit | is_credit)
+        .order_by(account)
+        .with_for_update()
+        .cte("locked")
+    )
     covered = held >= amount if from_held else balance - held >= amount
     return (
         update(Account)
-        .where(
-            account.in_([debit, credit]),
-            (account != debit) | col(Account.member_id).is_(None) | covered,
-        )
+        .where(account.in_(select_rows(locked.c.id)), ~is_debit | owner.is_(None) | covered)
         .values(
             balance=balance + case((is_debit, -amount), else_=amount),
             held=held - case((is_debit, amount), else_=0) if from_held else held,
         )
-        .returning(account, balance)
+        .returning(account, owner, balance)
     )
 
 
@@ -175,7 +186,7 @@ def _entries(transfer_id: Any) -> Insert:
 _MADE = _TRANSFER.cte("made")
 # Built once: building a statement costs more CPU than running it. PostgreSQL makes the
 # transfer and its entries by one statement; SQLite, whose WITH cannot insert, by two.
-_MOVED = {from_held: _balances_moved(from_held) for from_held in (False, True)}
+_MOVED = {shape: _balances_moved(*shape) for shape in itertools.product((False, True), repeat=3)}
 _ENTRIES = _entries(bindparam("transfer_id", type_=Integer))
 _TRANSFER_AND_ENTRIES = _entries(_MADE.c.id).add_cte(_MADE).returning(col(LedgerEntry.transfer_id))
 
@@ -184,20 +195,21 @@ async def transfer(
     session: AsyncSession,
     *,
     asset: Asset,
-    debit: int,
-    credit: int,
+    debit: int | None,
+    credit: int | None,
     amount: int,
     kind: TransferKind,
     exchange_id: int | None = None,
     from_held: bool = False,
 ) -> int | None:
-    """Move `amount` from one account to another, with its two ledger entries: the id of
-    the transfer. The caller holds both accounts' locks (models/locks.py, lock_accounts),
-    so the order in which one statement updates the two rows cannot deadlock.
+    """Move `amount` of `asset` from one member's account to another's (None: the commons'),
+    with its two ledger entries: the id of the transfer. Its first statement locks the two
+    accounts in id order, so a caller that changes no other account need not lock them
+    first (models/locks.py, lock_accounts_to_change).
 
     With `from_held`, the amount is paid out of what the debit account holds. A member
-    account that cannot cover it refuses with INSUFFICIENT_* (the unit of work then rolls back
-    whatever this statement changed). Nothing moves for 0.
+    account that cannot cover it refuses with INSUFFICIENT_* (the unit of work then rolls
+    back whatever this statement changed). Nothing moves for 0.
     """
     if amount == 0:
         return None
@@ -205,21 +217,26 @@ async def transfer(
         raise ValueError("a transfer moves a positive amount")
     # On the unit of work's connection, past the ORM: these rows are not objects it holds.
     connection = await session.connection()
-    moved = {"debit": debit, "credit": credit, "amount": amount}
-    rows = await connection.execute(_MOVED[from_held], moved)
-    after: dict[int, int] = dict(rows.all())
+    moved = await connection.execute(
+        _MOVED[debit is None, credit is None, from_held],
+        {"debit_member": debit, "credit_member": credit, "moved_asset": asset, "amount": amount},
+    )
+    after = {owner: (account, balance) for account, owner, balance in moved.all()}
     if debit not in after:
         raise short_of(asset)
     if credit not in after:
-        raise LookupError(f"no account {credit}")
+        raise LookupError(f"no {asset} account of {credit}")
+    (debit_account, debit_after), (credit_account, credit_after) = after[debit], after[credit]
     made = {
-        **moved,
         "asset": asset,
+        "amount": amount,
         "kind": kind,
+        "debit": debit_account,
+        "credit": credit_account,
         "exchange_id": exchange_id,
         "created_at": utcnow(),
-        "debit_after": after[debit],
-        "credit_after": after[credit],
+        "debit_after": debit_after,
+        "credit_after": credit_after,
     }
     if dialect(session) == "postgresql":
         return await connection.scalar(_TRANSFER_AND_ENTRIES, made)

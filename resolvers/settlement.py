@@ -60,7 +60,7 @@ async def hold(
     if not holds:
         return []
     member = exchange.beneficiary_id
-    await lock_accounts_to_change(session, [(member, asset) for asset, _, _ in holds])
+    await lock_accounts_to_change(session, [[(member, asset)] for asset, _, _ in holds])
     for asset, amount, field in holds:
         await ledger.hold(session, member, asset, amount, field)
     return [member]
@@ -74,7 +74,7 @@ async def release_holds(session: AsyncSession, exchange: Exchange) -> list[int]:
     if not releases:
         return []
     member = exchange.beneficiary_id
-    await lock_accounts_to_change(session, [(member, asset) for asset, _ in releases])
+    await lock_accounts_to_change(session, [[(member, asset)] for asset, _ in releases])
     for asset, amount in releases:
         await ledger.release(session, member, asset, amount)
     return [member]
@@ -121,21 +121,24 @@ async def pay(
     exchange.held_digos = exchange.held_goodvibes = 0
     if not moves:
         return []
-    sides = [(asset, member) for asset, debit, credit, _, _ in moves for member in (debit, credit)]
-    accounts = await lock_accounts(session, [(member, asset) for asset, member in sides])
+    sides = [[(debit, asset), (credit, asset)] for asset, debit, credit, _, _ in moves]
     if appeal:
         # Counted under the lock of the commons' goodvibe account, which every appeal
-        # reward takes: two completions cannot both pass the bound.
+        # reward takes: two completions cannot both pass the bound. So it is locked first,
+        # not by the transfer.
+        await lock_accounts(session, [pair for pairs in sides for pair in pairs])
         await collusion.check_appeal_help(session, economy, provider, beneficiary, exchange.digos)
+    else:
+        await lock_accounts_to_change(session, sides)
     for asset, debit, credit, amount, kind in moves:
         await ledger.transfer(
             session,
             asset=asset,
-            debit=accounts[debit, asset],
-            credit=accounts[credit, asset],
+            debit=debit,
+            credit=credit,
             amount=amount,
             kind=kind,
             exchange_id=exchange.id,
             from_held=debit is not None,
         )
-    return sorted({member for _, member in sides if member is not None})
+    return sorted({member for pairs in sides for member, _ in pairs if member is not None})

@@ -66,7 +66,7 @@ async def test_an_account_changed_by_its_own_statement_counts_as_locked(
     database: Database,
 ) -> None:
     async with database.write() as session:
-        await lock_accounts_to_change(session, [(None, Asset.DIGO)])
+        await lock_accounts_to_change(session, [[(None, Asset.DIGO)]])
         with pytest.raises(LockOrderError, match="exchange locked after account"):
             await lock_exchange(session, 1)
 
