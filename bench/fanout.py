@@ -81,11 +81,18 @@ class Outcome:
 # --- client processes -------------------------------------------------------------------
 
 
-def run_helpers(urls: Sequence[str], count: int, seed: int, pipe: Connection) -> None:
-    """A client process: `count` helpers over `urls`, reporting what each heard and when."""
+def run_helpers(
+    urls: Sequence[str],
+    count: int,
+    seed: int,
+    pipe: Connection,
+    at_once: int = CONNECT_AT_ONCE,
+) -> None:
+    """A client process: `count` helpers over `urls`, reporting what each heard and when;
+    `at_once` of them connecting at a time."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(_helpers(urls, count, random.Random(seed), pipe))
+    asyncio.run(_helpers(urls, count, random.Random(seed), pipe, at_once))
 
 
 class _Helper(WSListener):
@@ -116,8 +123,10 @@ class _Helper(WSListener):
         return self._heard_ids
 
 
-async def _helpers(urls: Sequence[str], count: int, rng: random.Random, pipe: Connection) -> None:
-    at_once = asyncio.Semaphore(CONNECT_AT_ONCE)
+async def _helpers(
+    urls: Sequence[str], count: int, rng: random.Random, pipe: Connection, connecting: int
+) -> None:
+    at_once = asyncio.Semaphore(connecting)
 
     async def open_helper(index: int) -> tuple[WSTransport, _Helper]:
         near = {

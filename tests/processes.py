@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -27,9 +27,14 @@ class UvicornProcess:
 
 @asynccontextmanager
 async def uvicorn_process(
-    database_url: str, broadcast_url: str, *, settings: dict[str, str] | None = None
+    database_url: str,
+    broadcast_url: str,
+    *,
+    settings: dict[str, str] | None = None,
+    entry: Sequence[str] = ("-m", "tests.processes"),
 ) -> AsyncIterator[UvicornProcess]:
-    """A uvicorn process serving the app from INDIGO_* settings (more in `settings`)."""
+    """A uvicorn process serving the app from INDIGO_* settings (more in `settings`), run
+    by `entry` (arguments to Python that end with the port's, which is added)."""
     port = free_port()
     environment = os.environ | {
         "INDIGO_DATABASE_URL": database_url,
@@ -37,7 +42,7 @@ async def uvicorn_process(
         **(settings or {}),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.processes", str(port), env=environment
+        sys.executable, *entry, str(port), env=environment
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -57,16 +62,21 @@ async def uvicorn_process(
         await asyncio.wait_for(process.wait(), START_TIMEOUT_SECONDS)
 
 
-def main() -> None:
-    """The process itself: `indigo serve`'s uvicorn, on the loopback port given, quietly."""
+def serve(port: int) -> None:
+    """`indigo serve`'s uvicorn, on this loopback port, quietly."""
     uvicorn.run(
         APP_FACTORY,
         factory=True,
         host="127.0.0.1",
-        port=int(sys.argv[1]),
+        port=port,
         log_level="warning",
         **UVICORN_OPTIONS,
     )
+
+
+def main() -> None:
+    """The process itself, on the port given."""
+    serve(int(sys.argv[1]))
 
 
 if __name__ == "__main__":
