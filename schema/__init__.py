@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
 from schema.account import AccountMutation
@@ -16,7 +18,7 @@ from schema.credentials import CredentialsMutation
 from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
-from schema.limits import CachedParse, QueryLimits, ShortErrorMessages
+from schema.limits import CachedParse, QueryLimits, ShortErrorMessages, ValidationRules
 from schema.listings import ListingMutation, ListingQuery
 from schema.listings_map import ListingsMapQuery
 from schema.members import MemberQuery
@@ -78,13 +80,13 @@ def build_schema(
 ) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         *(limits or QueryLimits()).extensions(),
+        # Strawberry's DisableIntrospection, but its rule added before ValidationCache runs.
+        *([] if introspection else [partial(ValidationRules, [NoSchemaIntrospectionCustomRule])]),
         CachedParse,
         ValidationCache,
         ShortErrorMessages,
         NamedOperation,
     ]
-    if not introspection:
-        extensions.append(DisableIntrospection)
     rate_limit_mutations(Mutation)
     schema_class = ProductionSchema if production else IndigoSchema
     return schema_class(

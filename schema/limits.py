@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -33,12 +34,7 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-)
+from strawberry.extensions import ParserCache, SchemaExtension
 
 from resolvers.pages import DEFAULT_PAGE, MAX_PAGE
 from resolvers.translations import N_
@@ -61,8 +57,8 @@ class QueryLimits:
         # The rule class is made once, so the validation cache recognises it between requests.
         shape_rule = _shape_rule(self.max_depth, self.max_aliases)
         return [
-            partial(MaxTokensLimiter, max_token_count=self.max_tokens),
-            partial(AddValidationRules, [shape_rule]),
+            partial(TokenLimit, max_token_count=self.max_tokens),
+            partial(ValidationRules, [shape_rule]),
             partial(QueryCostLimit, max_cost=self.max_cost),
         ]
 
@@ -75,6 +71,37 @@ class QueryLimits:
                 limit=self.max_characters,
             )
         return None
+
+
+# Strawberry keeps every hook of `on_operation` open (its generator, its context manager)
+# until the operation ends, which for a subscription is when its socket closes: Strawberry's
+# token limit and added rules are set as the document is parsed and validated instead, and
+# nothing of them is held between a helper's events.
+
+
+class TokenLimit(SchemaExtension):
+    """Strawberry's MaxTokensLimiter, set as the document is parsed (before CachedParse,
+    listed after it, parses)."""
+
+    def __init__(self, *, max_token_count: int) -> None:
+        self.max_token_count = max_token_count
+
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.max_token_count
+        yield
+
+
+class ValidationRules(SchemaExtension):
+    """Strawberry's AddValidationRules, added as the document is validated (before
+    ValidationCache, listed after it, validates with them)."""
+
+    def __init__(self, validation_rules: list[type[ASTValidationRule]]) -> None:
+        self.validation_rules = validation_rules
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, *self.validation_rules)
+        yield
 
 
 class CachedParse(ParserCache):

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -32,10 +33,13 @@ def outcome_of(errors: Sequence[GraphQLError] | None) -> str:
 
 
 class NamedOperation(SchemaExtension):
-    """Writes the name of the operation that ran (or was asked for) into the record."""
+    """Writes the name of the operation that ran (or was asked for) into the record.
 
-    def on_operation(self) -> Iterator[None]:
-        yield
+    As each result is made (`get_results`, which adds nothing to it), not as the operation
+    ends: a hook of `on_operation` would stay open for a subscription's whole life."""
+
+    def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
         if isinstance(context, Context):
             context.record.operation = self.execution_context.operation_name
+        return {}
