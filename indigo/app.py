@@ -56,8 +56,7 @@ from resolvers.scheduler import Scheduler
 from resolvers.services import Services
 from schema import build_schema
 from schema.context import Context, bearer_token
-from schema.errors import localise
-from schema.limits import shortened
+from schema.errors import localise, shortened
 from schema.outcomes import outcome_of
 
 READY_TIMEOUT_SECONDS = 2.0

@@ -18,7 +18,7 @@ from schema.credentials import CredentialsMutation
 from schema.errors import IndigoSchema, ProductionSchema
 from schema.exchanges import ExchangeMutation, ExchangeQuery
 from schema.ledger import LedgerQuery
-from schema.limits import CachedParse, QueryLimits, ShortErrorMessages, ValidationRules
+from schema.limits import CachedParse, QueryLimits, ValidationRules
 from schema.listings import ListingMutation, ListingQuery
 from schema.listings_map import ListingsMapQuery
 from schema.members import MemberQuery
@@ -84,7 +84,6 @@ def build_schema(
         *([] if introspection else [partial(ValidationRules, [NoSchemaIntrospectionCustomRule])]),
         CachedParse,
         ValidationCache,
-        ShortErrorMessages,
         NamedOperation,
     ]
     rate_limit_mutations(Mutation)

@@ -130,6 +130,16 @@ def is_internal(error: GraphQLError) -> bool:
     return cause is not None and not isinstance(cause, GraphQLError | DomainError)
 
 
+MAX_ERROR_MESSAGE = 300
+
+
+def shortened(message: str) -> str:
+    if len(message) <= MAX_ERROR_MESSAGE:
+        return message
+    cut = len(message) - MAX_ERROR_MESSAGE
+    return f"{message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"
+
+
 class IndigoSchema(strawberry.Schema):
     """The app's own errors put in the request's language. Internal errors logged with their
     traceback and an id; a client's mistakes (bad input, unauthenticated, a document that does
@@ -138,6 +148,9 @@ class IndigoSchema(strawberry.Schema):
 
     Errors are handled here rather than in an extension because every path of Strawberry
     (execution, refusals before it, each subscription event) hands its errors to this hook.
+    Last, each message is cut to a few hundred characters: graphql-core quotes a value that
+    does not coerce, and a rule may name what it refuses, so a megabyte of variable would
+    come back in the answer.
     """
 
     def process_errors(
@@ -158,6 +171,7 @@ class IndigoSchema(strawberry.Schema):
                 self.internal_error(error, error_id)
             else:
                 self.client_error(error)
+            error.message = shortened(error.message)
 
     def internal_error(self, error: GraphQLError, error_id: str) -> None:
         """Outside production, the error is shown as it is, for whoever develops."""

@@ -306,33 +306,3 @@ class QueryCostLimit(SchemaExtension):
                     limit=self.max_cost,
                 )
         yield
-
-
-MAX_ERROR_MESSAGE = 300
-
-
-class ShortErrorMessages(SchemaExtension):
-    """Error messages cut to a few hundred characters: graphql-core quotes a value that does
-    not coerce, and a rule may name what it refuses, so a megabyte of variable would come back
-    in the answer (and the log). On every transport: a result, or each result of a stream."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        _shorten(self.execution_context.result)
-
-    def on_stream_result(self, result: object) -> Iterator[None]:
-        _shorten(result)
-        yield
-
-
-def _shorten(result: object) -> None:
-    for error in getattr(result, "errors", None) or ():
-        if isinstance(error, GraphQLError):
-            error.message = shortened(error.message)
-
-
-def shortened(message: str) -> str:
-    if len(message) <= MAX_ERROR_MESSAGE:
-        return message
-    cut = len(message) - MAX_ERROR_MESSAGE
-    return f"{message[:MAX_ERROR_MESSAGE]}… ({cut} more characters)"

@@ -18,7 +18,7 @@ from websockets.typing import Subprotocol
 from indigo.request_json import MAX_DEPTH, UnreadableJson, read_json
 from indigo.settings import Settings
 from models import Database, Member
-from schema.limits import MAX_ERROR_MESSAGE
+from schema.errors import MAX_ERROR_MESSAGE
 from tests.api import CLIENT_DOCUMENTS, Api, error_codes
 from tests.live import PARIS, feed_variables, served, subscribed, ws_url
 from tests.variants import api_with
