@@ -123,6 +123,9 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
+        # Cancelled by now: the event loop ends it, and the socket need not keep it, with its
+        # cancellation, for its whole life.
+        self.connection_init_timeout_task = None
         if not self.connection_acknowledged or self._sign_in or self._anonymous_from:
             return  # refused, or a second connection_init that closed the socket
         viewer, token = self.context.viewer, self.context.token
