@@ -14,6 +14,7 @@ UVICORN_OPTIONS: Final[dict[str, Any]] = {
     # A live appeal is encoded once per process; per-message deflate would compress it again
     # for each helper's socket, and keep a compressor per connection.
     "ws_per_message_deflate": False,
+    "ws": "indigo.websocket_protocol:LightWebSocketProtocol",
 }
 
 
