@@ -16,12 +16,15 @@ from typing import Any, Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import DomainError, ErrorCode, Problem
 from resolvers.languages import ENGLISH
 from resolvers.translations import N_, translate
 from schema.context import Context, Info
+from schema.extensions_runner import ExtensionsRunner
 
 logger = logging.getLogger("indigo.errors")
 _SUGGESTION = re.compile(r" ?Did you mean .*?\?")
@@ -172,6 +175,11 @@ class IndigoSchema(strawberry.Schema):
             else:
                 self.client_error(error)
             error.message = shortened(error.message)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
     def internal_error(self, error: GraphQLError, error_id: str) -> None:
         """Outside production, the error is shown as it is, for whoever develops."""
