@@ -100,5 +100,7 @@ class LightWebSocketProtocol(WebSocketsSansIOProtocol):
         accepting = not self.handshake_complete
         await super().send(message)
         if accepting and self.handshake_complete:
-            # Read by nothing once the handshake is over, on any path.
+            # Read by nothing once the handshake is over, on any path. websockets' parser
+            # keeps the request as long as the socket lives: its headers go.
+            self.request.headers.clear()
             del self.request, self.response
