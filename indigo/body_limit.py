@@ -7,6 +7,8 @@ makes the server hold more than the limit, nor parse it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,10 +28,14 @@ class BodyLimit:
             f"The request body is larger than {self.max_bytes} bytes", status_code=413
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A WebSocket goes straight through, without a coroutine of this layer waiting on it
+        # for the socket's life (uvicorn bounds its messages: ws_max_size).
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._bounded(scope, receive, send)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self.refusal()(scope, receive, send)

@@ -9,6 +9,7 @@ import logging.config
 import re
 import time
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -101,10 +102,14 @@ class RequestLog:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A WebSocket goes straight through, without a coroutine of this layer waiting on it
+        # for the socket's life.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._logged(scope, receive, send)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         record = OperationRecord(request_id=request_id(Headers(scope=scope)))
         # Starlette's `request.state`: where the GraphQL view finds the record to fill in.
