@@ -29,11 +29,14 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncGenerator
+from json import JSONDecodeError
 from typing import TYPE_CHECKING
 
 from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -112,6 +115,23 @@ class BoundedCloseAdapter(ASGIWebSocketAdapter):
     async def close(self, code: int, reason: str) -> None:
         cut = reason.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
         await super().close(code, cut)
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        """Strawberry's, but keeping no message's text while it waits for the next: a live
+        feed's subscriber sends `subscribe` last, and its text would be held for hours."""
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                try:
+                    yield self.view.decode_json(await self.ws.receive_text())
+                except JSONDecodeError as error:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from error
+        except KeyError as error:
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
 
 
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
