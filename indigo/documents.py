@@ -27,6 +27,8 @@ from schema.limits import QueryLimits
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 KNOWN_HASHES_CACHED = 2000
+# Documents whose text a process shares between the requests that send it.
+SHARED_TEXTS = 200
 
 
 class DocumentRefused(Exception):
@@ -65,6 +67,7 @@ class Documents:
         self.trusted = load_manifest(trusted_manifest) if trusted_manifest else None
         # A hash names one document forever, so a process may remember what it has read.
         self._known: OrderedDict[str, str] = OrderedDict()
+        self._texts: OrderedDict[str, str] = OrderedDict()
 
     async def resolve(
         self, query: object, operation_name: object, extensions: dict[str, object] | None
@@ -88,7 +91,17 @@ class Documents:
                 N_("The document has several operations: say which to run with operationName"),
                 "BAD_REQUEST",
             )
-        return document
+        return Document(self._shared(document.text), document.to_persist)
+
+    def _shared(self, text: str) -> str:
+        """The copy of `text` (of an accepted length) that earlier requests sent, if it is
+        among the latest: each subscriber of a live feed keeps its document's text for as
+        long as it listens, and thousands send the same one."""
+        shared = self._texts.setdefault(text, text)
+        self._texts.move_to_end(text)
+        if len(self._texts) > SHARED_TEXTS:
+            self._texts.popitem(last=False)
+        return shared
 
     def _trusted(self, query: object, sha256: str | None) -> Document:
         assert self.trusted is not None
