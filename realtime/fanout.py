@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Hashable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -94,6 +94,7 @@ class Listener:
 
 @dataclass(eq=False)
 class _Channel:
+    name: str
     listeners: set[Listener] = field(default_factory=set)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     pump: asyncio.Task[None] | None = None
@@ -118,12 +119,22 @@ class Fanout:
         channel = self._channels.get(name)
         return len(channel.listeners) if channel is not None and channel.ready.is_set() else 0
 
-    @asynccontextmanager
-    async def listen(
+    def listen(
         self, channels: Collection[str], on_overflow: Callable[[], None]
-    ) -> AsyncIterator[Listener]:
+    ) -> AbstractAsyncContextManager[Listener]:
         """A listener on `channels`, subscribed (for whatever the backend confirms) on entry."""
+        # The names of channels already open, rather than each subscriber's own copies, which
+        # it would keep for as long as it listens.
+        return self._listen(tuple(self._shared_name(name) for name in channels), on_overflow)
 
+    def _shared_name(self, name: str) -> str:
+        channel = self._channels.get(name)
+        return name if channel is None else channel.name
+
+    @asynccontextmanager
+    async def _listen(
+        self, channels: tuple[str, ...], on_overflow: Callable[[], None]
+    ) -> AsyncIterator[Listener]:
         def dropped() -> None:
             self.dropped += 1
             SLOW_SUBSCRIBERS_DROPPED.inc()
@@ -141,7 +152,7 @@ class Fanout:
     def _join(self, name: str, listener: Listener) -> _Channel:
         channel = self._channels.get(name)
         if channel is None:
-            channel = self._channels[name] = _Channel()
+            channel = self._channels[name] = _Channel(name)
             channel.pump = asyncio.create_task(self._pump(name, channel))
         channel.listeners.add(listener)
         return channel
