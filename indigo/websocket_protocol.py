@@ -5,8 +5,8 @@ thousands of them (docs/benchmarks.md, live appeal fan-out), so what uvicorn kee
 socket counts: an asyncio.Queue of received messages and an asyncio.Event for the write
 buffer hold five deques between them, about 3.7 KiB, empty; and the handshake's request and
 response, headers parsed, are kept after it though nothing reads them again (the app has its
-own copy of the headers, in its scope). Here the queue and the event are a list and a
-future or two, and the handshake goes once the socket is accepted.
+own copy of the headers, in its scope), as is the last frame read. Here the queue and the
+event are a list and a future or two, and the handshake and the frames go once read.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
 
 T = TypeVar("T")
 
@@ -95,6 +96,17 @@ class LightWebSocketProtocol(WebSocketsSansIOProtocol):
         self.queue: Any = Inbox[ASGIReceiveEvent]()
         self.writable: Any = Flag()
         self.writable.set()
+
+    # websockets' parser keeps the last frame it read until the next one comes: for a live
+    # feed's subscriber, the frame of its `subscribe`, for hours. Its data is the app's by the
+    # time these return (uvicorn keeps what it still needs of a message in `frames`).
+    def handle_text(self, event: Frame) -> None:
+        super().handle_text(event)
+        event.data = b""
+
+    def handle_cont(self, event: Frame) -> None:
+        super().handle_cont(event)
+        event.data = b""
 
     async def send(self, message: ASGISendEvent) -> None:
         accepting = not self.handshake_complete
