@@ -53,37 +53,34 @@ async def replayed_then_live(
     # Read before listening: a cursor read after could cover an item whose notice went out
     # before the listener was there.
     start = after if after is not None else await source.latest()
+    # One generator, not two: a subscriber keeps its frames for as long as it listens.
     async with listen as listener:
-        async for item in _fed(listener, source, start):
-            yield item
-
-
-async def _fed(listener: Listener, source: FeedSource[T], start: int) -> AsyncIterator[T]:
-    floor = highest = start  # live cursors up to `floor` were replayed or predate the feed
-    catch_up_from: int | None = start
-    resyncs: set[object] = set()
-    while True:
-        if catch_up_from is not None:
-            async for item, cursor in source.replay(catch_up_from):
-                floor = highest = cursor
-                if item is not None:
-                    yield item
-            catch_up_from = None
-        notice = await anext(listener)
-        resync = notice.body.get("resync")
-        if resync is not None:
-            # The broadcaster reconnected: what was published meanwhile is in the database.
-            if resync not in resyncs:
-                resyncs.add(resync)
+        floor = highest = start  # live cursors up to `floor` were replayed or predate the feed
+        catch_up_from: int | None = start
+        # A list, not a set (216 bytes empty): a broadcaster reconnects seldom.
+        resyncs: list[object] = []
+        while True:
+            if catch_up_from is not None:
+                async for item, cursor in source.replay(catch_up_from):
+                    floor = highest = cursor
+                    if item is not None:
+                        yield item
+                catch_up_from = None
+            notice = await anext(listener)
+            resync = notice.body.get("resync")
+            if resync is not None:
+                # The broadcaster reconnected: what was published meanwhile is in the database.
+                if resync not in resyncs:
+                    resyncs.append(resync)
+                    catch_up_from = highest
+                continue
+            announced = notice.body.get(source.key)
+            if not isinstance(announced, int) or announced <= floor:
+                continue
+            if source.live is None:
                 catch_up_from = highest
-            continue
-        announced = notice.body.get(source.key)
-        if not isinstance(announced, int) or announced <= floor:
-            continue
-        if source.live is None:
-            catch_up_from = highest
-            continue
-        highest = max(highest, announced)
-        item = await source.live(notice, announced)
-        if item is not None:
-            yield item
+                continue
+            highest = max(highest, announced)
+            item = await source.live(notice, announced)
+            if item is not None:
+                yield item
