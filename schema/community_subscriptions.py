@@ -96,7 +96,7 @@ class CommunitySubscription:
                 distance_km = told_km(found.distance_km)
                 if shared and direct and await direct.delivered(*shared, distance_km):
                     continue
-                fresh_loaders(info)
+                fresh_loaders(info.context)
                 yield ListingFeedEvent(
                     cursor=encode_id(LISTING_CURSOR, found.position),
                     distance_km=distance_km,
@@ -119,7 +119,7 @@ class CommunitySubscription:
         )
         try:
             async for message in feed:
-                fresh_loaders(info)
+                fresh_loaders(info.context)
                 yield MessageFeedEvent(
                     cursor=encode_id("Message", message.id), message=Message(row=message)
                 )
@@ -141,7 +141,7 @@ class CommunitySubscription:
         )
         try:
             async for notification in feed:
-                fresh_loaders(info)
+                fresh_loaders(info.context)
                 yield NotificationFeedEvent(
                     cursor=encode_id("Notification", notification.id),
                     notification=Notification(row=notification),

@@ -18,7 +18,7 @@ from resolvers.errors import DomainError
 from resolvers.geo import told_km
 from resolvers.listing_feed import FeedListing
 from resolvers.standpoints import standpoint_of
-from schema.context import Info
+from schema.context import Context, Info
 from schema.errors import bad_user_input
 from schema.exchanges import Exchange
 from schema.geo import GeoPointInput
@@ -79,8 +79,8 @@ async def _appeal_feed_after(info: Info, after: str) -> int:
     return decode_id(LISTING_CURSOR, after, "after")
 
 
-def fresh_loaders(info: Info) -> None:
-    info.context.loaders = Loaders(info.context.services)
+def fresh_loaders(context: Context) -> None:
+    context.loaders = Loaders(context.services)
 
 
 @strawberry.type
@@ -110,13 +110,16 @@ class Subscription:
         except DomainError as error:
             raise bad_user_input(error) from None
         direct = direct_delivery(info)
+        # Its Info (and graphql-core's) would be held for as long as the subscriber listens.
+        context = info.context
+        del info
         try:
             async for found in feed:
-                shared = shared_as(found, info.context.viewer_id)
+                shared = shared_as(found, context.viewer_id)
                 distance_km = told_km(found.distance_km)
                 if shared and direct and await direct.delivered(*shared, distance_km):
                     continue
-                fresh_loaders(info)
+                fresh_loaders(context)
                 yield AppealFeedEvent(
                     cursor=encode_id(LISTING_CURSOR, found.position),
                     distance_km=distance_km,
@@ -136,7 +139,7 @@ class Subscription:
         )
         try:
             async for exchange in updates:
-                fresh_loaders(info)
+                fresh_loaders(info.context)
                 yield Exchange(row=exchange)
         except TooSlow:
             await until_closed()
