@@ -171,10 +171,6 @@ def listing_feed(
 async def _feed(
     services: Services, request: ListingFeedRequest, on_overflow: Callable[[], None]
 ) -> AsyncIterator[FeedListing]:
-    # Listings are announced in the cells of their rounded point, which the circle holds.
-    cells = bounding_box(request.near, request.radius_km)
-    # Their exact points, which the database holds, lie within reach of the rounded ones.
-    box = bounding_box(request.near, request.radius_km + GRID_REACH_KM)
     request = replace(
         request, hidden_authors=await blocks.hidden_from(services, request.viewer_id)
     )
@@ -188,13 +184,25 @@ async def _feed(
         return None if found is None else _matching(request, position, *found, live=True)
 
     source = FeedSource(
-        "listing", partial(_latest, services), partial(_replay, services, request, box), live
+        "listing", partial(_latest, services), partial(_replay, services, request), live
     )
-    listen = services.hub.listen(
-        cells_in_box(cells.south, cells.north, cells.longitudes), on_overflow
-    )
+    listen = services.hub.listen(_cells(request), on_overflow)
     async for found in replayed_then_live(listen, source, request.after):
         yield found
+
+
+# The boxes are made when wanted, not kept by the feed for as long as it listens.
+
+
+def _cells(request: ListingFeedRequest) -> list[str]:
+    """Listings are announced in the cells of their rounded point, which the circle holds."""
+    cells = bounding_box(request.near, request.radius_km)
+    return cells_in_box(cells.south, cells.north, cells.longitudes)
+
+
+def _replay_box(request: ListingFeedRequest) -> Box:
+    """Their exact points, which the database holds, lie within reach of the rounded ones."""
+    return bounding_box(request.near, request.radius_km + GRID_REACH_KM)
 
 
 async def _latest(services: Services) -> int:
@@ -203,8 +211,9 @@ async def _latest(services: Services) -> int:
 
 
 async def _replay(
-    services: Services, request: ListingFeedRequest, box: Box, after: int
+    services: Services, request: ListingFeedRequest, after: int
 ) -> AsyncIterator[tuple[FeedListing | None, int]]:
+    box = _replay_box(request)
     last = after
     of_types = [col(Listing.type).in_(request.types)] if request.types else []
     while True:

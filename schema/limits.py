@@ -100,8 +100,11 @@ class ValidationRules(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.validation_rules = (*context.validation_rules, *self.validation_rules)
+        given = context.validation_rules
+        context.validation_rules = (*given, *self.validation_rules)
         yield
+        # Validated: the longer tuple would be held for a subscription's life.
+        context.validation_rules = given
 
 
 class CachedParse(ParserCache):
