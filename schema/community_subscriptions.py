@@ -10,7 +10,6 @@ import strawberry
 from realtime.fanout import TooSlow
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
-from resolvers.geo import told_km
 from schema.context import Info
 from schema.conversations import Message
 from schema.errors import bad_user_input
@@ -20,12 +19,11 @@ from schema.listing_types import ListingType
 from schema.listings import Listing
 from schema.notifications import Notification
 from schema.permissions import IsAuthenticated, signed_in_id
-from schema.shared_execution import direct_delivery
 from schema.subscriptions import (
     LISTING_CURSOR,
     cut_off,
     fresh_loaders,
-    shared_as,
+    listing_events,
     until_closed,
 )
 
@@ -50,6 +48,14 @@ class MessageFeedEvent:
 class NotificationFeedEvent:
     cursor: str = strawberry.field(description="Pass as `after` to resume after it.")
     notification: Notification
+
+
+def _listing_event(
+    cursor: str, distance_km: float, listing: Listing, shared: tuple[Hashable, Hashable] | None
+) -> ListingFeedEvent:
+    return ListingFeedEvent(
+        cursor=cursor, distance_km=distance_km, listing=listing, shared_as=shared
+    )
 
 
 def _after(kind: str, after: str | None) -> int | None:
@@ -85,26 +91,7 @@ class CommunitySubscription:
             after=_after(LISTING_CURSOR, after),
             viewer_id=info.context.viewer_id,
         )
-        try:
-            feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
-        except DomainError as error:
-            raise bad_user_input(error) from None
-        direct = direct_delivery(info)
-        try:
-            async for found in feed:
-                shared = shared_as(found, info.context.viewer_id)
-                distance_km = told_km(found.distance_km)
-                if shared and direct and await direct.delivered(*shared, distance_km):
-                    continue
-                fresh_loaders(info.context)
-                yield ListingFeedEvent(
-                    cursor=encode_id(LISTING_CURSOR, found.position),
-                    distance_km=distance_km,
-                    listing=Listing(row=found.listing, author_row=found.author),
-                    shared_as=shared,
-                )
-        except TooSlow:
-            await until_closed()
+        return listing_events(info, request, _listing_event)
 
     @strawberry.subscription(
         description="Each message you send or receive, in any conversation. With `after`, "

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Hashable
+from typing import TypeVar
 
 import strawberry
 
 from models import ListingType
 from realtime.fanout import TooSlow
+from realtime.live_results import DirectDelivery
 from resolvers import listing_feed, member_feed
 from resolvers.errors import DomainError
 from resolvers.geo import told_km
@@ -83,6 +85,54 @@ def fresh_loaders(context: Context) -> None:
     context.loaders = Loaders(context.services)
 
 
+E = TypeVar("E")
+# How a feed's event is made: from its cursor, distance, listing and shared execution.
+MakeEvent = Callable[[str, float, Listing, tuple[Hashable, Hashable] | None], E]
+
+
+def listing_events(
+    info: Info, request: listing_feed.ListingFeedRequest, make_event: MakeEvent[E]
+) -> AsyncGenerator[E, None]:
+    """A feed of new listings as a subscription's events. The feed is returned, not iterated
+    by the resolver, so that no frame holds the resolver's Info (and graphql-core's) for as
+    long as the subscriber listens: it keeps the context alone."""
+    return _listing_events(info.context, request, cut_off(info), direct_delivery(info), make_event)
+
+
+async def _listing_events(
+    context: Context,
+    request: listing_feed.ListingFeedRequest,
+    on_overflow: Callable[[], None],
+    direct: DirectDelivery | None,
+    make_event: MakeEvent[E],
+) -> AsyncGenerator[E, None]:
+    try:
+        feed = listing_feed.listing_feed(context.services, request, on_overflow)
+    except DomainError as error:
+        raise bad_user_input(error) from None
+    try:
+        async for found in feed:
+            shared = shared_as(found, context.viewer_id)
+            distance_km = told_km(found.distance_km)
+            if shared and direct and await direct.delivered(*shared, distance_km):
+                continue
+            fresh_loaders(context)
+            yield make_event(
+                encode_id(LISTING_CURSOR, found.position),
+                distance_km,
+                Listing(row=found.listing, author_row=found.author),
+                shared,
+            )
+    except TooSlow:
+        await until_closed()
+
+
+def _appeal_event(
+    cursor: str, distance_km: float, appeal: Listing, shared: tuple[Hashable, Hashable] | None
+) -> AppealFeedEvent:
+    return AppealFeedEvent(cursor=cursor, distance_km=distance_km, appeal=appeal, shared_as=shared)
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -106,28 +156,9 @@ class Subscription:
                 after=None if after is None else await _appeal_feed_after(info, after),
                 viewer_id=info.context.viewer_id,
             )
-            feed = listing_feed.listing_feed(info.context.services, request, cut_off(info))
         except DomainError as error:
             raise bad_user_input(error) from None
-        direct = direct_delivery(info)
-        # Its Info (and graphql-core's) would be held for as long as the subscriber listens.
-        context = info.context
-        del info
-        try:
-            async for found in feed:
-                shared = shared_as(found, context.viewer_id)
-                distance_km = told_km(found.distance_km)
-                if shared and direct and await direct.delivered(*shared, distance_km):
-                    continue
-                fresh_loaders(context)
-                yield AppealFeedEvent(
-                    cursor=encode_id(LISTING_CURSOR, found.position),
-                    distance_km=distance_km,
-                    appeal=Listing(row=found.listing, author_row=found.author),
-                    shared_as=shared,
-                )
-        except TooSlow:
-            await until_closed()
+        return listing_events(info, request, _appeal_event)
 
     @strawberry.subscription(
         description="Each change of status of the signed-in member's exchanges.",
